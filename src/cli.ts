@@ -1,0 +1,293 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import semver from "semver";
+import { UsageError } from "./errors.js";
+import type { ConnectOptions } from "./hosts/connect.js";
+import { OFFICIAL, type ProvisionOptions } from "./options.js";
+import { isFingerprint, normalizeFingerprint } from "./pgp.js";
+import { parseSshTarget } from "./ssh/target.js";
+import { VERSION } from "./version.js";
+
+const EXAMPLES = `
+Examples:
+  $ vla-provision                               provision this machine (asks for sudo if needed)
+  $ vla-provision --dry-run                     show every change, change nothing
+  $ vla-provision --ssh ops@gpu-01 --ssh lab-02 provision two hosts over SSH, concurrently
+  $ vla-provision doctor --ssh gpu-01 --json    what the tool sees on a host, as JSON
+  $ vla-provision --docker-version "~27.5" --registry-mirror https://mirror.example.org
+
+Exit codes: 0 success (changed or not), 1 a step failed, 2 bad usage or input,
+3 a host was refused (unsupported OS, no sudo, unknown or changed host key, ...).`;
+
+interface RawOptions {
+  ssh: string[];
+  identity?: string;
+  knownHosts?: string;
+  acceptNewHostKey?: boolean;
+  sshConfig?: string;
+  user?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  verify: boolean;
+  nvidia: boolean;
+  requireGpu?: boolean;
+  replaceSnapDocker?: boolean;
+  dockerVersion?: string;
+  toolkitVersion?: string;
+  dockerRepo: string;
+  dockerKeyFingerprint: string;
+  nvidiaRepo: string;
+  nvidiaKeyFingerprint: string;
+  registryMirror: string[];
+  helloImage: string;
+  cudaImage?: string;
+  aptLockTimeout: string;
+  sudoPasswordStdin?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function addOptions(command: Command): Command {
+  return command
+    .option(
+      "--ssh <[user@]host[:port]>",
+      "target a remote host over SSH (repeatable; default: this machine)",
+      collect,
+      [],
+    )
+    .option("-i, --identity <file>", "SSH private key (the ssh-agent in SSH_AUTH_SOCK is used too)")
+    .option(
+      "--known-hosts <file>",
+      "known_hosts file to check host keys against (default: ~/.ssh/known_hosts)",
+    )
+    .option(
+      "--accept-new-host-key",
+      "trust and record a host key not yet known (a changed key is always refused)",
+    )
+    .option("--ssh-config <file>", "OpenSSH config file to read (default: ~/.ssh/config)")
+    .option(
+      "--user <name>",
+      "account to add to the docker group (default: the SSH user, else SUDO_USER, else you)",
+    )
+    .option(
+      "--dry-run",
+      "show every change that would be made (commands and file diffs); change nothing",
+    )
+    .option("-y, --yes", "never prompt")
+    .option("--json", "print a machine-readable report on stdout (progress goes to stderr)")
+    .option("--verbose", "show each step's planned commands and output")
+    .option("--no-verify", "skip the hello-world and CUDA container checks")
+    .option("--no-nvidia", "skip the GPU checks and the NVIDIA Container Toolkit")
+    .option("--require-gpu", "refuse a host without an NVIDIA GPU")
+    .option(
+      "--replace-snap-docker",
+      "remove a snap-installed Docker (snap keeps a snapshot) instead of refusing",
+    )
+    .option(
+      "--docker-version <range>",
+      'Docker CE version as a semver range ("28", "~27.5", "27.5.1")',
+    )
+    .option("--toolkit-version <range>", "NVIDIA Container Toolkit version as a semver range")
+    .option("--docker-repo <url>", "Docker apt repository base (a mirror)", OFFICIAL.dockerRepo)
+    .option(
+      "--docker-key-fingerprint <fpr>",
+      "expected fingerprint of Docker's repository key",
+      OFFICIAL.dockerKeyFingerprint,
+    )
+    .option(
+      "--nvidia-repo <url>",
+      "NVIDIA container toolkit repository base (a mirror)",
+      OFFICIAL.nvidiaRepo,
+    )
+    .option(
+      "--nvidia-key-fingerprint <fpr>",
+      "expected fingerprint of NVIDIA's repository key",
+      OFFICIAL.nvidiaKeyFingerprint,
+    )
+    .option(
+      "--registry-mirror <url>",
+      "registry mirror for dockerd's daemon.json (repeatable)",
+      collect,
+      [],
+    )
+    .option("--hello-image <ref>", "image for the hello-world check", OFFICIAL.helloImage)
+    .option(
+      "--cuda-image <ref>",
+      "image for the CUDA check (default: chosen from the driver and GPUs)",
+    )
+    .option(
+      "--apt-lock-timeout <seconds>",
+      "how long to wait for another apt/dpkg to release its lock",
+      "600",
+    )
+    .option("--sudo-password-stdin", "read the sudo password from the first line of stdin");
+}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+function checkUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`${flag}: ${JSON.stringify(value)} is not a URL`);
+  }
+  if (!["http:", "https:"].includes(url.protocol))
+    fail(`${flag}: only http:// and https:// URLs are supported`);
+  return value.replace(/\/+$/, "");
+}
+
+function checkFingerprint(flag: string, value: string): string {
+  if (!isFingerprint(value))
+    fail(`${flag}: ${JSON.stringify(value)} is not a 40- or 64-hex-digit key fingerprint`);
+  return normalizeFingerprint(value);
+}
+
+function checkRange(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!semver.validRange(value))
+    fail(`${flag}: ${JSON.stringify(value)} is not a semver range (e.g. "28", "~27.5", "27.5.1")`);
+  return value;
+}
+
+function checkImage(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(value))
+    fail(`${flag}: ${JSON.stringify(value)} is not an image reference`);
+  return value;
+}
+
+/** Validate every option before anything connects, so bad input never reaches a host. */
+export function toOptions(raw: RawOptions): {
+  options: ProvisionOptions;
+  connect: ConnectOptions;
+  targets: (string | undefined)[];
+} {
+  for (const value of raw.ssh) parseSshTarget(value);
+  if (raw.user !== undefined && !/^[a-z_][a-z0-9_.-]*\$?$/i.test(raw.user))
+    fail(`--user: ${JSON.stringify(raw.user)} is not a valid user name`);
+  const lockSeconds = Number(raw.aptLockTimeout);
+  if (!Number.isInteger(lockSeconds) || lockSeconds < 0)
+    fail("--apt-lock-timeout: expected a whole number of seconds");
+  const options: ProvisionOptions = {
+    dryRun: Boolean(raw.dryRun),
+    yes: Boolean(raw.yes),
+    json: Boolean(raw.json),
+    verbose: Boolean(raw.verbose),
+    verify: raw.verify,
+    nvidia: raw.nvidia,
+    requireGpu: Boolean(raw.requireGpu),
+    replaceSnapDocker: Boolean(raw.replaceSnapDocker),
+    user: raw.user,
+    dockerVersion: checkRange("--docker-version", raw.dockerVersion),
+    toolkitVersion: checkRange("--toolkit-version", raw.toolkitVersion),
+    dockerRepo: checkUrl("--docker-repo", raw.dockerRepo),
+    dockerKeyFingerprint: checkFingerprint("--docker-key-fingerprint", raw.dockerKeyFingerprint),
+    nvidiaRepo: checkUrl("--nvidia-repo", raw.nvidiaRepo),
+    nvidiaKeyFingerprint: checkFingerprint("--nvidia-key-fingerprint", raw.nvidiaKeyFingerprint),
+    registryMirrors: raw.registryMirror.map((m) => checkUrl("--registry-mirror", m)),
+    helloImage: checkImage("--hello-image", raw.helloImage) ?? OFFICIAL.helloImage,
+    cudaImage: checkImage("--cuda-image", raw.cudaImage),
+    aptLockWaitMs: lockSeconds * 1000,
+  };
+  if (raw.requireGpu && !raw.nvidia) fail("--require-gpu and --no-nvidia contradict each other");
+  if (raw.identity) {
+    try {
+      readFileSync(raw.identity);
+    } catch {
+      fail(`-i: cannot read the SSH key ${raw.identity}`);
+    }
+  }
+  const connect: ConnectOptions = {
+    identity: raw.identity,
+    knownHosts: raw.knownHosts,
+    acceptNewHostKey: Boolean(raw.acceptNewHostKey),
+    sshConfig: raw.sshConfig,
+  };
+  const targets = raw.ssh.length ? [...new Set(raw.ssh)] : [undefined];
+  return { options, connect, targets };
+}
+
+async function readStdinLine(): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    if (Buffer.concat(chunks).includes(10)) break;
+  }
+  const line = Buffer.concat(chunks).toString("utf8").split("\n")[0];
+  return line ? line.replace(/\r$/, "") : undefined;
+}
+
+function passwordAsker(raw: RawOptions): (login: string) => Promise<string | undefined> {
+  return async (login) => {
+    if (raw.sudoPasswordStdin) return readStdinLine();
+    if (raw.yes || !process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+    const { password } = await import("@inquirer/prompts");
+    return password(
+      { message: `sudo password for ${login}:`, mask: "*" },
+      { output: process.stderr },
+    );
+  };
+}
+
+async function runProvision(raw: RawOptions): Promise<number> {
+  const { options, connect, targets } = toOptions(raw);
+  const { provision } = await import("./provision.js");
+  const { exitCodeOf, renderSummary, toJson } = await import("./engine/report.js");
+  const report = await provision({ targets, connect, options, askPassword: passwordAsker(raw) });
+  process.stderr.write(`${renderSummary(report)}\n`);
+  if (options.json) process.stdout.write(`${toJson(report)}\n`);
+  return exitCodeOf(report);
+}
+
+async function runDoctor(raw: RawOptions): Promise<number> {
+  const { options, connect, targets } = toOptions(raw);
+  const { doctor, renderDoctor } = await import("./doctor.js");
+  const report = await doctor({ targets, connect, options, askPassword: async () => undefined });
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(`${renderDoctor(report)}\n`);
+  return Math.max(0, ...report.hosts.map((h) => h.exitCode));
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = addOptions(new Command("vla-provision"))
+    .description(
+      "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE,\nthe docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
+    )
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .addHelpText("after", EXAMPLES)
+    .action(async (raw: RawOptions) => setExit(await runProvision(raw)));
+  addOptions(
+    program
+      .command("doctor")
+      .description("read-only: print what the tool sees on each host (one probe)"),
+  )
+    .exitOverride()
+    .action(async (raw: RawOptions) => setExit(await runDoctor(raw)));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { exitCode?: unknown }).exitCode;
+    process.stderr.write(`vla-provision: ${message.split("\n")[0]}\n`);
+    return typeof code === "number" ? code : 1;
+  }
+}

@@ -1,0 +1,74 @@
+export type StepStatus = "changed" | "skipped" | "failed" | "planned" | "verified";
+
+export interface StepReport {
+  id: string;
+  title: string;
+  status: StepStatus;
+  reason?: string;
+  error?: string;
+  plan?: string;
+  durationMs: number;
+}
+
+export interface HostReport {
+  target: string;
+  os?: string;
+  ok: boolean;
+  /** Refused by preflight or unreachable: why, in one line. */
+  error?: string;
+  exitCode: number;
+  steps: StepReport[];
+  notices: string[];
+  decisions: Record<string, string>;
+  commands: number;
+  durationMs: number;
+}
+
+export interface RunReport {
+  version: string;
+  dryRun: boolean;
+  hosts: HostReport[];
+}
+
+/** The run's exit code: the worst of the hosts' (3 refused beats 1 failed beats 0). */
+export function exitCodeOf(report: RunReport): number {
+  const codes = report.hosts.map((h) => h.exitCode);
+  if (codes.includes(2)) return 2;
+  if (codes.includes(3)) return 3;
+  if (codes.some((c) => c !== 0)) return 1;
+  return 0;
+}
+
+const SYMBOL: Record<StepStatus, string> = {
+  changed: "changed ",
+  skipped: "skipped ",
+  failed: "FAILED  ",
+  planned: "planned ",
+  verified: "verified",
+};
+
+export function renderSummary(report: RunReport): string {
+  const lines: string[] = [];
+  for (const host of report.hosts) {
+    lines.push("");
+    lines.push(`${host.target}${host.os ? ` (${host.os})` : ""}: ${host.ok ? "ok" : "FAILED"}`);
+    if (host.error) lines.push(`  ${host.error}`);
+    for (const step of host.steps) {
+      const seconds = (step.durationMs / 1000).toFixed(1).padStart(5);
+      const why = step.error ?? step.reason ?? "";
+      lines.push(
+        `  ${SYMBOL[step.status]} ${seconds}s  ${step.title}${why ? ` - ${firstLine(why)}` : ""}`,
+      );
+    }
+    for (const notice of host.notices) lines.push(`  note: ${notice}`);
+  }
+  return lines.join("\n");
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}
+
+export function toJson(report: RunReport): string {
+  return JSON.stringify(report, null, 2);
+}

@@ -1,0 +1,44 @@
+/** Bad usage or input: a one-line message, exit code 2, nothing on the host has changed. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** The host cannot be provisioned as it stands (unsupported OS, no privilege, ...): exit code 3. */
+export class RefusedError extends Error {
+  readonly exitCode = 3;
+}
+
+/** A step failed while running: exit code 1. */
+export class StepError extends Error {
+  readonly exitCode = 1;
+}
+
+const EXIT_CODE_MEANINGS: Record<number, string> = {
+  1: "general error",
+  2: "misuse of shell builtins",
+  100: "apt/dpkg error",
+  124: "timed out",
+  126: "command not executable",
+  127: "command not found",
+  130: "interrupted",
+};
+
+/** A command on a host exited non-zero. Its text holds only the stderr lines that matter. */
+export class CommandError extends Error {
+  constructor(
+    readonly label: string,
+    readonly code: number,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    const meaning = EXIT_CODE_MEANINGS[code];
+    const detail = lastLines(stderr.trim() || stdout.trim(), 6);
+    super(
+      `${label} exited with code ${code}${meaning ? ` (${meaning})` : ""}${detail ? `:\n${detail}` : ""}`,
+    );
+  }
+}
+
+export function lastLines(text: string, count: number): string {
+  return text.split("\n").filter(Boolean).slice(-count).join("\n");
+}

@@ -1,0 +1,98 @@
+import { STEPS } from "../tasks/index.js";
+import { describeOs } from "../tasks/lib/distro.js";
+import { preflight } from "../tasks/preflight.js";
+import type { HostReport, RunReport } from "./engine/report.js";
+import { type HostRun, runPipeline } from "./engine/runner.js";
+import type { ConnectOptions } from "./hosts/connect.js";
+import type { ProvisionOptions } from "./options.js";
+import {
+  emptyReport,
+  type HostSession,
+  needsPassword,
+  openSession,
+  stepContext,
+  useSudoPassword,
+} from "./session.js";
+import { VERSION } from "./version.js";
+
+export interface ProvisionRequest {
+  /** One entry per host; undefined is this machine. */
+  targets: (string | undefined)[];
+  connect: ConnectOptions;
+  options: ProvisionOptions;
+  /** Ask for the sudo password once, before the task list starts; undefined when it cannot be asked. */
+  askPassword: (login: string) => Promise<string | undefined>;
+}
+
+type Opened = { report: HostReport; session?: HostSession; started: number };
+
+function failure(report: HostReport, error: unknown): void {
+  report.ok = false;
+  report.error = error instanceof Error ? error.message : String(error);
+  const code = (error as { exitCode?: unknown }).exitCode;
+  report.exitCode = typeof code === "number" ? code : 1;
+}
+
+/** Connect to every host concurrently and read its facts. */
+export async function openAll(request: ProvisionRequest): Promise<Opened[]> {
+  return Promise.all(
+    request.targets.map(async (target) => {
+      const started = Date.now();
+      const report = emptyReport(target ?? "local");
+      try {
+        const session = await openSession(target, request.connect, request.options);
+        report.target = session.host.target;
+        report.os = describeOs(session.facts);
+        return { report, session, started };
+      } catch (error) {
+        failure(report, error);
+        return { report, started };
+      }
+    }),
+  );
+}
+
+export async function provision(request: ProvisionRequest): Promise<RunReport> {
+  const { options } = request;
+  const opened = await openAll(request);
+  const needing = opened.filter((o) => o.session && needsPassword(o.session) && !options.dryRun);
+  if (needing.length > 0) {
+    const first = needing[0]?.session?.host.loginUser ?? "";
+    const password = await request.askPassword(first);
+    await Promise.all(
+      needing.map(async (o) => {
+        if (!o.session) return;
+        if (password === undefined) {
+          failure(o.report, {
+            message: `sudo on ${o.session.host.target} needs a password: run in a terminal to be asked, or pass it on stdin with --sudo-password-stdin`,
+            exitCode: 3,
+          });
+          o.session = undefined;
+          return;
+        }
+        await useSudoPassword(o.session, password).catch((error) => {
+          failure(o.report, error);
+          o.session = undefined;
+        });
+      }),
+    );
+  }
+  const runs: HostRun[] = [];
+  for (const o of opened) {
+    if (o.session && o.report.ok)
+      runs.push({ ctx: stepContext(o.session, options, o.report), report: o.report });
+  }
+  await runPipeline(runs, STEPS, preflight, {
+    dryRun: options.dryRun,
+    verbose: options.verbose,
+    toStderr: options.json,
+  });
+  for (const o of opened) {
+    const run = runs.find((r) => r.report === o.report);
+    if (run) o.report.decisions = Object.fromEntries(run.ctx.decisions);
+    o.report.commands = o.session?.host.commandCount ?? 0;
+    o.report.durationMs = Date.now() - o.started;
+    await o.session?.host.close();
+  }
+  return { version: VERSION, dryRun: options.dryRun, hosts: opened.map((o) => o.report) };
+}

@@ -1,0 +1,98 @@
+import type { HostReport } from "./engine/report.js";
+import type { StepContext } from "./engine/step.js";
+import { RefusedError } from "./errors.js";
+import type { Facts } from "./facts/facts.js";
+import { gatherFacts } from "./facts/gather.js";
+import { type ConnectOptions, openTransport } from "./hosts/connect.js";
+import { Host, type Privilege } from "./hosts/host.js";
+import type { ProvisionOptions } from "./options.js";
+
+/** A connected, probed host. */
+export interface HostSession {
+  host: Host;
+  facts: Facts;
+  targetUser: string;
+}
+
+export function emptyReport(target: string): HostReport {
+  return {
+    target,
+    ok: true,
+    exitCode: 0,
+    steps: [],
+    notices: [],
+    decisions: {},
+    commands: 0,
+    durationMs: 0,
+  };
+}
+
+/** The account to add to the docker group: --user, else the SSH user, else SUDO_USER, else the current user. */
+export function defaultTargetUser(
+  options: ProvisionOptions,
+  loginUser: string,
+  isSsh: boolean,
+): string {
+  if (options.user) return options.user;
+  if (!isSsh && process.env.SUDO_USER && loginUser === "root") return process.env.SUDO_USER;
+  return loginUser;
+}
+
+/** Connect and read the facts: one round trip after the connection. */
+export async function openSession(
+  ssh: string | undefined,
+  connect: ConnectOptions,
+  options: ProvisionOptions,
+): Promise<HostSession> {
+  const transport = await openTransport(ssh, connect);
+  const host = new Host(transport);
+  const targetUser = defaultTargetUser(options, transport.loginUser, transport.kind === "ssh");
+  const facts = await gatherFacts(host, targetUser);
+  host.privilege = privilegeFromFacts(facts);
+  return { host, facts, targetUser };
+}
+
+function privilegeFromFacts(facts: Facts): Privilege {
+  if (facts.identity.uid === 0) return { mode: "root" };
+  if (facts.identity.sudoNoPassword) return { mode: "sudo-nopasswd" };
+  return { mode: "none" };
+}
+
+export function needsPassword(session: HostSession): boolean {
+  return session.host.privilege.mode === "none" && session.facts.identity.sudo === "present";
+}
+
+/** Try the sudo password; on success the host keeps it for every privileged command. */
+export async function useSudoPassword(session: HostSession, password: string): Promise<void> {
+  session.host.privilege = { mode: "sudo-password", password };
+  const result = await session.host.run("true", {
+    privileged: true,
+    check: false,
+    label: "sudo check",
+  });
+  if (result.code !== 0) {
+    session.host.privilege = { mode: "none" };
+    throw new RefusedError(
+      `sudo rejected the password for ${session.host.loginUser} on ${session.host.target}`,
+    );
+  }
+  // Root-only facts (dockerd's state, a private daemon.json) can be read now.
+  session.facts = await gatherFacts(session.host, session.targetUser);
+}
+
+export function stepContext(
+  session: HostSession,
+  options: ProvisionOptions,
+  report: HostReport,
+): StepContext {
+  const decisions = new Map<string, string>();
+  return {
+    host: session.host,
+    facts: session.facts,
+    options,
+    targetUser: session.targetUser,
+    decisions,
+    log: () => {},
+    notice: (text) => report.notices.push(text),
+  };
+}

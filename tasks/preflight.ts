@@ -1,0 +1,150 @@
+import { parseDaemonJson } from "../src/docker/daemon-json.js";
+import type { StepContext } from "../src/engine/step.js";
+import { RefusedError, UsageError } from "../src/errors.js";
+import { parseLockHolders } from "../src/facts/facts.js";
+import { LOCK_HOLDERS_SCRIPT } from "../src/facts/probe-script.js";
+import { chooseCudaImage } from "../src/nvidia/cuda-image.js";
+import { DOCKER_PACKAGES, DOCKER_VERSION_DECISION } from "./docker-packages.js";
+import { installedVersion } from "./lib/apt.js";
+import { codename, describeOs, dockerDistro, unsupportedReason } from "./lib/distro.js";
+import { DAEMON_JSON } from "./lib/dockerd.js";
+import { gpuState } from "./lib/nvidia.js";
+import { fetchOfferedVersions } from "./lib/repo-index.js";
+import { resolveVersion, satisfiesRange } from "./lib/versions.js";
+import { TOOLKIT_PACKAGES, TOOLKIT_VERSION_DECISION } from "./nvidia-packages.js";
+
+/** Room for Docker's and the toolkit's packages and their unpacking. */
+const MIN_FREE_KB = 1024 * 1024;
+
+/**
+ * Everything that must hold before the first change: refuse (exit 3) or reject the input (exit 2)
+ * here, so a run that cannot succeed leaves the host untouched. Returns a one-line summary.
+ */
+export async function preflight(ctx: StepContext): Promise<string> {
+  const { facts, options, host } = ctx;
+  const unsupported = unsupportedReason(facts);
+  if (unsupported) throw new RefusedError(unsupported);
+  if (host.privilege.mode === "none" && !options.dryRun) {
+    throw new RefusedError(
+      `${host.loginUser} cannot become root on this host: log in as root or as a user with sudo rights`,
+    );
+  }
+  if (!facts.targetUser)
+    throw new UsageError(`the user ${ctx.targetUser} does not exist on this host (--user)`);
+  if (facts.snapDocker && !options.replaceSnapDocker) {
+    throw new RefusedError(
+      "Docker is installed as a snap, which conflicts with Docker CE. Move your data off it and run again with --replace-snap-docker (it runs `snap remove docker`, which keeps an automatic snapshot), or remove it yourself",
+    );
+  }
+  const needsPackages = DOCKER_PACKAGES.some((name) => !installedVersion(facts, name));
+  for (const [mount, kb] of Object.entries(facts.freeDiskKb)) {
+    if (needsPackages && kb < MIN_FREE_KB) {
+      throw new RefusedError(
+        `only ${Math.round(kb / 1024)} MiB free on ${mount}; Docker's packages need at least 1 GiB`,
+      );
+    }
+  }
+  if (options.registryMirrors.length || options.nvidia) {
+    const parsed = parseDaemonJson(facts.daemonJson.exists ? facts.daemonJson.text : undefined);
+    if (!parsed.ok)
+      throw new RefusedError(`${DAEMON_JSON}: ${parsed.error}; fix it first, nothing was changed`);
+  }
+  const gpu = checkGpu(ctx);
+  await resolvePins(ctx);
+  await waitForAptLocks(ctx);
+  return `${describeOs(facts)}, ${host.privilege.mode}${gpu ? `; ${gpu}` : ""}`;
+}
+
+function checkGpu(ctx: StepContext): string | undefined {
+  const { options } = ctx;
+  if (!options.nvidia) return undefined;
+  const state = gpuState(ctx);
+  switch (state.kind) {
+    case "none":
+      if (options.requireGpu)
+        throw new RefusedError("no NVIDIA GPU found on this host (--require-gpu)");
+      return "no NVIDIA GPU: the NVIDIA steps will be skipped";
+    case "no-driver":
+    case "blackwell-needs-open-module":
+      throw new RefusedError(state.message);
+    case "ready": {
+      const choice = chooseCudaImage(state.gpus, options.cudaImage);
+      if ("error" in choice) throw new RefusedError(choice.error);
+      ctx.decisions.set("cuda-image", choice.image);
+      const module =
+        state.openKernelModule === undefined
+          ? "module type unknown"
+          : state.openKernelModule
+            ? "open kernel module"
+            : "proprietary kernel module";
+      return `${choice.reason}; ${module}`;
+    }
+  }
+}
+
+async function resolvePins(ctx: StepContext): Promise<void> {
+  const { options, facts } = ctx;
+  const arch = facts.arch.dpkg;
+  const pins = [
+    {
+      range: options.dockerVersion,
+      pinned: ["docker-ce", "docker-ce-cli"],
+      key: DOCKER_VERSION_DECISION,
+      url: `${options.dockerRepo.replace(/\/+$/, "")}/${dockerDistro(facts)}/dists/${codename(facts)}/stable/binary-${arch}/Packages`,
+    },
+    {
+      range: options.nvidia && gpuState(ctx).kind === "ready" ? options.toolkitVersion : undefined,
+      pinned: TOOLKIT_PACKAGES,
+      key: TOOLKIT_VERSION_DECISION,
+      url: `${options.nvidiaRepo.replace(/\/+$/, "")}/stable/deb/${arch}/Packages`,
+    },
+  ];
+  for (const pin of pins) {
+    if (!pin.range) continue;
+    const range = pin.range;
+    const satisfied = pin.pinned.every((name) => {
+      const version = installedVersion(facts, name);
+      return version !== undefined && satisfiesRange(version, range);
+    });
+    if (satisfied) continue;
+    const first = pin.pinned[0] ?? "";
+    const offered = await fetchOfferedVersions(ctx.host, pin.url).catch(() => undefined);
+    // Without a readable index (no curl yet, a proxy in the way) the packages step resolves it with apt.
+    if (!offered) continue;
+    const resolution = resolveVersion(first, range, offered.get(first) ?? []);
+    if (!resolution.ok) throw new UsageError(resolution.error);
+    ctx.decisions.set(pin.key, resolution.version);
+  }
+}
+
+const LOCK_POLL_SECONDS = 5;
+
+/** Wait (bounded) while another apt/dpkg (often unattended-upgrades) holds the lock; never kill it. */
+async function waitForAptLocks(ctx: StepContext): Promise<void> {
+  let holders = ctx.facts.aptLocks;
+  if (holders.length === 0) return;
+  if (ctx.options.dryRun) {
+    ctx.notice(`apt is busy: ${describeHolders(holders)}; a real run would wait for it`);
+    return;
+  }
+  const deadline = Date.now() + ctx.options.aptLockWaitMs;
+  while (holders.length > 0) {
+    if (Date.now() >= deadline) {
+      throw new RefusedError(
+        `apt is still locked after ${Math.round(ctx.options.aptLockWaitMs / 1000)}s by ${describeHolders(holders)}; let it finish (it may be unattended-upgrades) and run again, or raise --apt-lock-timeout`,
+      );
+    }
+    ctx.log(`waiting for apt: held by ${describeHolders(holders)}`);
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_SECONDS * 1000));
+    const result = await ctx.host.run(LOCK_HOLDERS_SCRIPT, {
+      check: false,
+      label: "apt lock check",
+    });
+    holders = parseLockHolders(result.stdout);
+  }
+}
+
+function describeHolders(holders: StepContext["facts"]["aptLocks"]): string {
+  const unique = new Map(holders.map((h) => [h.pid, h.command || "?"]));
+  return [...unique].map(([pid, command]) => `pid ${pid} (${command})`).join(", ");
+}
