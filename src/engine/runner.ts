@@ -116,13 +116,13 @@ async function runStep(
     const skipReason = step.skipReason?.(ctx);
     if (skipReason) {
       record("skipped", { reason: skipReason });
-      task.skip(`${step.title}: ${skipReason}`);
+      task.skip(skipReason);
       return;
     }
     const check = await step.check(ctx);
     if (check.done) {
       record("skipped", { reason: check.reason });
-      task.skip(`${step.title}: ${check.reason}`);
+      task.skip(check.reason);
       return;
     }
     const plan = renderPlan(check.plan);

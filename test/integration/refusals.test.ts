@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { explain, runCli, sshFlags, statuses } from "./_helpers/cli.js";
+import { STATE_SNAPSHOT } from "./_helpers/state.js";
+import { startHost, type TestHost } from "./_helpers/testbed.js";
+
+describe("bad usage exits 2 with one line, before anything connects", () => {
+  it.each([
+    [["--bogus"], /unknown option '--bogus'/],
+    [["--ssh", "ops@"], /Invalid --ssh value/],
+    [["--ssh", "host:99999"], /Invalid --ssh value/],
+    [["--docker-version", "not a range"], /--docker-version/],
+    [["--docker-key-fingerprint", "1234"], /--docker-key-fingerprint/],
+    [["--docker-repo", "ftp://example.org"], /--docker-repo/],
+    [["--require-gpu", "--no-nvidia"], /contradict/],
+  ])("%j", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code, explain(result)).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it("--help lists every option and --version prints the package version", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const flag of ["--ssh", "--identity", "--known-hosts", "--accept-new-host-key", "--user", "--dry-run", "--yes", "--json", "--no-nvidia", "--docker-version", "--docker-repo", "--docker-key-fingerprint", "--nvidia-repo", "--nvidia-key-fingerprint", "--hello-image", "--cuda-image", "--verbose", "Examples:"]) {
+      expect(help.stdout).toContain(flag);
+    }
+    const version = await runCli(["--version"]);
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8"));
+    expect(version.stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe("refusals on a real host leave it untouched", () => {
+  let host: TestHost;
+  const dir = mkdtempSync(join(tmpdir(), "vla-refusals-"));
+
+  beforeAll(async () => {
+    host = await startHost("debian12", { user: "ops" });
+  });
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  it("refuses an unknown host key without --accept-new-host-key, then records it with the flag", async () => {
+    const empty = join(dir, "known_hosts_empty");
+    writeFileSync(empty, "");
+    const flags = ["--ssh", host.ssh, "-i", host.key, "--known-hosts", empty];
+    const refused = await runCli(["doctor", ...flags]);
+    expect(refused.code, explain(refused)).toBe(3);
+    expect(refused.stdout + refused.stderr).toMatch(/host key of \[127\.0\.0\.1\]:\d+ is not known \(ssh-ed25519 SHA256:/);
+    expect(readFileSync(empty, "utf8")).toBe("");
+
+    const accepted = await runCli(["doctor", ...flags, "--accept-new-host-key"]);
+    expect(accepted.code, explain(accepted)).toBe(0);
+    const port = host.ssh.split(":").at(-1);
+    expect(readFileSync(empty, "utf8")).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 AAAA`, "m"));
+    const again = await runCli(["doctor", ...flags]);
+    expect(again.code, explain(again)).toBe(0);
+  });
+
+  it("always refuses a changed host key, even with --accept-new-host-key", async () => {
+    const port = host.ssh.split(":").at(-1);
+    // A different, valid ed25519 key recorded for the same host and port.
+    const other = readFileSync(`${host.key}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+    const changed = join(dir, "known_hosts_changed");
+    writeFileSync(changed, `[127.0.0.1]:${port} ${other}\n`);
+    const result = await runCli(["doctor", "--ssh", host.ssh, "-i", host.key, "--known-hosts", changed, "--accept-new-host-key"]);
+    expect(result.code, explain(result)).toBe(3);
+    expect(result.stdout + result.stderr).toMatch(/HOST KEY CHANGED/);
+    expect(readFileSync(changed, "utf8")).toBe(`[127.0.0.1]:${port} ${other}\n`);
+  });
+
+  it("an impossible --docker-version exits 2 before any change", async () => {
+    const before = await host.exec(STATE_SNAPSHOT);
+    const result = await runCli([...sshFlags(host), ...host.cliArgs, "--docker-version", ">=99", "--json"]);
+    expect(result.code, explain(result)).toBe(2);
+    expect(result.stdout + result.stderr).toMatch(/no docker-ce version satisfies ">=99"; the repository offers: 20\.10\.25, 20\.10\.24/);
+    expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(before.stdout);
+  });
+
+  it("a repository key with the wrong fingerprint fails at the key step and leaves nothing behind", async () => {
+    const flags = [...host.cliArgs];
+    const at = flags.indexOf("--docker-key-fingerprint");
+    flags[at + 1] = "0000000000000000000000000000000000000000";
+    const result = await runCli([...sshFlags(host), ...flags, "--json"]);
+    expect(result.code, explain(result)).toBe(1);
+    const status = statuses(result);
+    expect(status["docker-key"]).toBe("failed");
+    expect(status["docker-source"]).toBeUndefined();
+    const step = result.report?.hosts[0]?.steps.find((s) => s.id === "docker-key");
+    expect(step?.error).toMatch(/fingerprint mismatch/);
+    const left = await host.exec(
+      "ls /etc/apt/keyrings/docker.asc /etc/apt/sources.list.d/docker.sources 2>&1; dpkg-query -W -f='${db:Status-Abbrev}' docker-ce 2>&1",
+    );
+    expect(left.stdout).toMatch(/docker\.asc: No such file/);
+    expect(left.stdout).toMatch(/docker\.sources: No such file/);
+    expect(left.stdout).not.toMatch(/^ii/m);
+  });
+});
