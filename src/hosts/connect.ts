@@ -35,6 +35,13 @@ export async function resolveEndpoint(
   if (options.sshConfig || existsSync(configPath)) {
     const doc = await loadSshConfig(configPath);
     config = resolveSshConfig(doc, target.host, { user: target.user, port: target.port });
+    const unsupported = config.unsupported[0];
+    if (unsupported) {
+      // Connecting directly where the user's config routes elsewhere would be a surprise.
+      throw new UsageError(
+        `${unsupported.file}:${unsupported.line}: ${unsupported.keyword} for ${target.host} is not supported by vla-provision; connect with --ssh user@host:port directly`,
+      );
+    }
   }
   const host = config?.hostName ?? target.host;
   const port = target.port ?? config?.port ?? 22;
@@ -50,11 +57,19 @@ export async function resolveEndpoint(
     if (text !== undefined) privateKeys.push({ path, text });
     else if (options.identity) throw new UsageError(`cannot read the SSH key ${path}`);
   }
-  const knownHostsFile =
-    options.knownHosts ?? config?.userKnownHostsFiles[0] ?? join(homedir(), ".ssh", "known_hosts");
+  // Like OpenSSH: every listed file is consulted, a new key is recorded in the first.
+  const knownHostsFiles = options.knownHosts
+    ? [options.knownHosts]
+    : (config?.userKnownHostsFiles ?? [join(homedir(), ".ssh", "known_hosts")]);
+  const knownHostsFile = knownHostsFiles[0] ?? "/dev/null";
   const strict = config?.strictHostKeyChecking;
   const acceptNew = options.acceptNewHostKey || strict === "no" || strict === "accept-new";
-  const knownText = await readFile(knownHostsFile, "utf8").catch(() => "");
+  const knownTexts = await Promise.all(
+    knownHostsFiles.map((file) => readFile(file, "utf8").catch(() => "")),
+  );
+  const knownText = knownTexts
+    .map((text) => (text.endsWith("\n") || text === "" ? text : `${text}\n`))
+    .join("");
   return {
     host,
     port,
@@ -73,9 +88,16 @@ function hostKeyAlgorithmsFor(types: string[]): string[] {
   );
 }
 
+interface KnownHosts {
+  /** Every known_hosts file's text, together. */
+  knownText: string;
+  /** The file a new key is recorded in, and its text. */
+  file: string;
+  fileText: string;
+}
+
 function verifyHostKey(
-  knownText: string,
-  file: string,
+  { knownText, file, fileText }: KnownHosts,
   host: string,
   port: number,
   keyType: string,
@@ -105,7 +127,7 @@ function verifyHostKey(
           refusal: `the host key of ${name} is not known (${keyType} ${fingerprint}, not in ${file}). Check the fingerprint, then pass --accept-new-host-key to record it, or add it with ssh-keyscan.`,
         };
       }
-      recordHostKey(file, knownText, formatKnownHostsLine(host, port, keyType, blob));
+      recordHostKey(file, fileText, formatKnownHostsLine(host, port, keyType, blob));
       return { accept: true };
   }
 }

@@ -112,9 +112,9 @@ async function readIncludes(
     }
     directive.included = [];
     for (const arg of directive.args) {
-      let pattern = expandTilde(arg, home);
-      if (!isAbsolute(pattern))
-        pattern = join(opts.system ? "/etc/ssh" : join(home, ".ssh"), pattern);
+      const expanded = expandTilde(arg, home);
+      const base = opts.system ? "/etc/ssh" : join(home, ".ssh");
+      const pattern = isAbsolute(expanded) ? expanded : join(base, expanded);
       for (const file of await globFiles(pattern)) {
         // Like ssh(1): an included file that cannot be read is skipped.
         const text = await readFile(file, "utf8").catch(() => undefined);
@@ -158,7 +158,7 @@ export function resolveSshConfig(
     resolved.strictHostKeyChecking = found.strictHostKeyChecking;
   }
 
-  const localUser = opts.localUser ?? userInfo().username;
+  const localUser = opts.localUser ?? currentUserName();
   const tokens: Record<string, string> = {
     "%": "%",
     d: home,
@@ -382,6 +382,15 @@ function expandTokens(
     }
     return value;
   });
+}
+
+/** os.userInfo() throws where the uid has no passwd entry (some containers). */
+function currentUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.LOGNAME ?? "";
+  }
 }
 
 function where(directive: SshConfigDirective): string {
