@@ -78,7 +78,14 @@ export async function resolveEndpoint(
     agent: config?.identitiesOnly ? undefined : process.env.SSH_AUTH_SOCK || undefined,
     preferredHostKeyAlgorithms: hostKeyAlgorithmsFor(knownKeyTypes(knownText, host, port)),
     verifyHostKey: (keyType, blob) =>
-      verifyHostKey(knownText, knownHostsFile, host, port, keyType, blob, acceptNew),
+      verifyHostKey(
+        { knownText, file: knownHostsFile, fileText: knownTexts[0] ?? "" },
+        host,
+        port,
+        keyType,
+        blob,
+        acceptNew,
+      ),
   };
 }
 
