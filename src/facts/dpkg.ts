@@ -17,7 +17,8 @@ export function parseDpkgQuery(text: string): Map<string, PackageState> {
       name,
       status,
       version: version?.trim() ?? "",
-      installed: status.startsWith("ii") || status.startsWith("hi"),
+      // "ii"/"hi" from ${db:Status-Abbrev}; "install ok installed" from ${Status}.
+      installed: /^[ih]i/.test(status) || / ok installed$/.test(status),
     });
   }
   return packages;

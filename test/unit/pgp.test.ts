@@ -18,10 +18,14 @@ import {
 let home: string;
 
 function gpg(args: string[]): Buffer {
-  return execFileSync("gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...args], {
-    env: { ...process.env, GNUPGHOME: home },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return execFileSync(
+    "gpg",
+    ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...args],
+    {
+      env: { ...process.env, GNUPGHOME: home },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
 }
 
 /** `fpr` records of `gpg --with-colons --fingerprint --fingerprint`: the primary's, then each sub-key's. */
@@ -66,13 +70,29 @@ beforeAll(() => {
 
   // Made on 2020-01-01: a certify-only primary that never expires, whose only signing sub-key
   // expired on 2020-01-02.
-  gpg(["--faked-system-time", OLD, "--quick-gen-key", "Old <old@example.org>", "rsa2048", "cert", "0"]);
+  gpg([
+    "--faked-system-time",
+    OLD,
+    "--quick-gen-key",
+    "Old <old@example.org>",
+    "rsa2048",
+    "cert",
+    "0",
+  ]);
   const [oldPrimary = ""] = gpgFingerprints("old@example.org");
   gpg(["--faked-system-time", OLD, "--quick-add-key", oldPrimary, "rsa2048", "sign", "1d"]);
   expiredSubkey = exportKey("old@example.org");
 
   // Made on 2020-01-01 with a primary key that expired the next day.
-  gpg(["--faked-system-time", OLD, "--quick-gen-key", "Gone <gone@example.org>", "rsa2048", "sign,cert", "1d"]);
+  gpg([
+    "--faked-system-time",
+    OLD,
+    "--quick-gen-key",
+    "Gone <gone@example.org>",
+    "rsa2048",
+    "sign,cert",
+    "1d",
+  ]);
   expiredPrimary = exportKey("gone@example.org");
 }, 120_000);
 
@@ -200,8 +220,6 @@ describe("fingerprints", () => {
     expect(formatFingerprint("0x9dc858229fc7dd38854ae2d88d81803c0ebfcd88")).toBe(
       "9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD88",
     );
-    expect(formatFingerprint(fresh.primary)).toBe(
-      (fresh.primary.match(/.{4}/g) ?? []).join(" "),
-    );
+    expect(formatFingerprint(fresh.primary)).toBe((fresh.primary.match(/.{4}/g) ?? []).join(" "));
   });
 });
