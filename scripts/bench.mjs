@@ -12,7 +12,9 @@ import { setup } from "./testbed/setup.mjs";
 $.verbose = false;
 const RUNS = Number(argv.runs ?? 5);
 const FRESH_RUNS = Number(argv["fresh-runs"] ?? 2);
-const FLEET = String(argv.fleet ?? "1,4,8,16").split(",").map(Number);
+const FLEET = String(argv.fleet ?? "1,4,8,16")
+  .split(",")
+  .map(Number);
 const CLI = "dist/cli.mjs";
 const started = new Date();
 const tables = [];
@@ -24,7 +26,8 @@ const median = (xs) => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 const fmt = (seconds) => `${seconds.toFixed(3)} s`;
-const stats = (xs) => `${fmt(median(xs))} (${fmt(Math.min(...xs))} - ${fmt(Math.max(...xs))}, n=${xs.length})`;
+const stats = (xs) =>
+  `${fmt(median(xs))} (${fmt(Math.min(...xs))} - ${fmt(Math.max(...xs))}, n=${xs.length})`;
 
 async function timed(fn) {
   const t = process.hrtime.bigint();
@@ -35,19 +38,38 @@ async function timed(fn) {
 async function cli(host, extra, { check = true } = {}) {
   const [flagUser] = host.ssh.split("@");
   const input = flagUser === "lab" ? `${host.password}\n` : "";
-  const result = await $({ input, env: { ...process.env, CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "" } })`node ${CLI} --ssh ${host.ssh} -i ${host.key} --known-hosts ${host.knownHosts} ${host.cliArgs} --json ${extra}`.nothrow();
-  if (check && result.exitCode !== 0) throw new Error(`vla-provision failed on ${host.ssh} (exit ${result.exitCode}):\n${result.stderr.slice(-3000)}`);
+  const result = await $({
+    input,
+    env: { ...process.env, CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "" },
+  })`node ${CLI} --ssh ${host.ssh} -i ${host.key} --known-hosts ${host.knownHosts} ${host.cliArgs} --json ${extra}`.nothrow();
+  if (check && result.exitCode !== 0)
+    throw new Error(
+      `vla-provision failed on ${host.ssh} (exit ${result.exitCode}):\n${result.stderr.slice(-3000)}`,
+    );
   return JSON.parse(result.stdout);
 }
 
 async function probeScript() {
-  const out = await build({ entryPoints: ["src/facts/probe-script.ts"], bundle: true, write: false, format: "esm", platform: "node" });
-  const mod = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`);
+  const out = await build({
+    entryPoints: ["src/facts/probe-script.ts"],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+  });
+  const mod = await import(
+    `data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString("base64")}`
+  );
   return mod.PROBE_SCRIPT;
 }
 
 function table(title, header, rows, note) {
-  const lines = [`### ${title}`, "", `| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`];
+  const lines = [
+    `### ${title}`,
+    "",
+    `| ${header.join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+  ];
   for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
   if (note) lines.push("", note);
   tables.push(lines.join("\n"));
@@ -75,11 +97,15 @@ try {
   }
   const bare = [];
   for (let i = 0; i < 10; i++) bare.push((await timed(() => $`node -e 0`)).seconds);
-  table("Cold start (whole process)", ["command", "wall time: median (min - max)", "target"], [
-    ["vla-provision --help", stats(help), "<= 0.3 s"],
-    ["vla-provision --version", stats(version), "<= 0.3 s"],
-    ["node -e 0 (the floor)", stats(bare), ""],
-  ]);
+  table(
+    "Cold start (whole process)",
+    ["command", "wall time: median (min - max)", "target"],
+    [
+      ["vla-provision --help", stats(help), "<= 0.3 s"],
+      ["vla-provision --version", stats(version), "<= 0.3 s"],
+      ["node -e 0 (the floor)", stats(bare), ""],
+    ],
+  );
 
   // 2. Fresh run: the tool on one fresh host, the same commands bare over one ssh call on another.
   const probe = await probeScript();
@@ -111,11 +137,15 @@ try {
     hosts.splice(0);
   }
   const overhead = (median(freshTool) / median(freshBare) - 1) * 100;
-  table("Fresh run (Debian 12 test host, Docker steps, --no-verify)", ["what", "wall time: median (min - max)", "target"], [
-    ["vla-provision", stats(freshTool), ""],
-    ["the same apt-get/systemctl commands, bare, one ssh call", stats(freshBare), ""],
-    ["overhead of the tool", `${overhead.toFixed(1)} %`, "<= 5 %"],
-  ]);
+  table(
+    "Fresh run (Debian 12 test host, Docker steps, --no-verify)",
+    ["what", "wall time: median (min - max)", "target"],
+    [
+      ["vla-provision", stats(freshTool), ""],
+      ["the same apt-get/systemctl commands, bare, one ssh call", stats(freshBare), ""],
+      ["overhead of the tool", `${overhead.toFixed(1)} %`, "<= 5 %"],
+    ],
+  );
 
   // 1. Re-run on a provisioned host, and the floor: one ssh call running the same batched probe.
   const ready = await host();
@@ -129,18 +159,35 @@ try {
     const r = await timed(() => cli(ready, ["--no-verify"]));
     rerun.push(r.seconds);
     commands = r.value.hosts[0].commands;
-    if (!r.value.hosts[0].steps.every((s) => s.status === "skipped")) throw new Error("the re-run changed something");
+    if (!r.value.hosts[0].steps.every((s) => s.status === "skipped"))
+      throw new Error("the re-run changed something");
     const v = await timed(() => cli(ready, []));
     rerunVerify.push(v.seconds);
     commandsVerify = v.value.hosts[0].commands;
-    floor.push((await timed(() => $`ssh ${sshArgs(ready, "ops")} sh -c ${`set -- ops\n${probe}`}`)).seconds);
+    floor.push(
+      (await timed(() => $`ssh ${sshArgs(ready, "ops")} sh -c ${`set -- ops\n${probe}`}`)).seconds,
+    );
   }
-  table("Re-run of a provisioned host over SSH", ["what", "wall time: median (min - max)", "commands on the host", "target"], [
-    ["vla-provision --no-verify", stats(rerun), String(commands), "<= 1.0 s, <= 3 commands, within 3x of the floor"],
-    ["vla-provision (with verification)", stats(rerunVerify), String(commandsVerify), ""],
-    ["floor: one ssh call running the batched probe", stats(floor), "1", ""],
-    ["ratio to the floor (--no-verify)", `${(median(rerun) / median(floor)).toFixed(2)}x`, "", "<= 3x"],
-  ]);
+  table(
+    "Re-run of a provisioned host over SSH",
+    ["what", "wall time: median (min - max)", "commands on the host", "target"],
+    [
+      [
+        "vla-provision --no-verify",
+        stats(rerun),
+        String(commands),
+        "<= 1.0 s, <= 3 commands, within 3x of the floor",
+      ],
+      ["vla-provision (with verification)", stats(rerunVerify), String(commandsVerify), ""],
+      ["floor: one ssh call running the batched probe", stats(floor), "1", ""],
+      [
+        "ratio to the floor (--no-verify)",
+        `${(median(rerun) / median(floor)).toFixed(2)}x`,
+        "",
+        "<= 3x",
+      ],
+    ],
+  );
 
   // 3. Fleet: copies of the provisioned host, re-run at once (one process per host group).
   const image = `vla-testbed/bench-provisioned:latest`;
@@ -155,7 +202,9 @@ try {
     try {
       fleet.push(await host("debian12", { image }));
     } catch (error) {
-      notes.push(`Only ${fleet.length} hosts could be started on this machine (${String(error.message).split("\n")[0]}).`);
+      notes.push(
+        `Only ${fleet.length} hosts could be started on this machine (${String(error.message).split("\n")[0]}).`,
+      );
       break;
     }
   }
@@ -167,17 +216,31 @@ try {
       writeFileSync(knownHosts, group.map((h) => readFileSync(h.knownHosts, "utf8")).join(""));
       const flags = group.flatMap((h) => ["--ssh", h.ssh]);
       const first = group[0];
-      const r = await timed(() =>
-        $({ env: { ...process.env, CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "" } })`node ${CLI} ${flags} -i ${first.key} ${first.cliArgs} --json --no-verify`,
+      const r = await timed(
+        () =>
+          $({
+            env: { ...process.env, CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "" },
+          })`node ${CLI} ${flags} -i ${first.key} ${first.cliArgs} --json --no-verify`,
       );
       const report = JSON.parse(r.value.stdout);
-      if (!report.hosts.every((h) => h.ok && h.steps.every((s) => s.status === "skipped"))) throw new Error(`fleet of ${size}: not every step skipped`);
+      if (!report.hosts.every((h) => h.ok && h.steps.every((s) => s.status === "skipped")))
+        throw new Error(`fleet of ${size}: not every step skipped`);
       times.push(r.seconds);
     }
     if (size === 1) one = median(times);
-    fleetRows.push([String(size), stats(times), one ? `${(median(times) / one).toFixed(2)}x` : "", size === 16 ? "<= 2x" : ""]);
+    fleetRows.push([
+      String(size),
+      stats(times),
+      one ? `${(median(times) / one).toFixed(2)}x` : "",
+      size === 16 ? "<= 2x" : "",
+    ]);
   }
-  table("Fleet re-run (one process, all hosts concurrently, --no-verify)", ["hosts", "wall time: median (min - max)", "ratio to 1 host", "target"], fleetRows, notes.join(" "));
+  table(
+    "Fleet re-run (one process, all hosts concurrently, --no-verify)",
+    ["hosts", "wall time: median (min - max)", "ratio to 1 host", "target"],
+    fleetRows,
+    notes.join(" "),
+  );
 } catch (error) {
   failed = true;
   console.error(`a measurement could not be taken: ${error.stack || error}`);
@@ -195,6 +258,9 @@ const header = [
   "",
 ];
 mkdirSync("bench", { recursive: true });
-writeFileSync("bench/RESULTS.md", `${[...header, ...tables].join("\n\n").replace(/\n{3,}/g, "\n\n")}\n`);
+writeFileSync(
+  "bench/RESULTS.md",
+  `${[...header, ...tables].join("\n\n").replace(/\n{3,}/g, "\n\n")}\n`,
+);
 console.log("\nwrote bench/RESULTS.md");
 if (failed) process.exitCode = 1;

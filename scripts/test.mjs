@@ -33,12 +33,16 @@ try {
   await phase("build", () => $`zx scripts/bundle.mjs`);
   await phase("unit tests", () => $`npx vitest run --project unit`);
   if (!argv["unit-only"]) {
-    await phase("test bed (engine, images, repositories, registry)", () => $`zx scripts/testbed/main.mjs setup`);
+    await phase(
+      "test bed (engine, images, repositories, registry)",
+      () => $`zx scripts/testbed/main.mjs setup`,
+    );
     await phase("integration tests", () => $`npx vitest run --project integration`);
   }
 } finally {
   console.log(chalk.bold("\n== where the time went"));
-  for (const [name, seconds] of timings) console.log(`${seconds.toFixed(1).padStart(8)} s  ${name}`);
+  for (const [name, seconds] of timings)
+    console.log(`${seconds.toFixed(1).padStart(8)} s  ${name}`);
   const total = timings.reduce((sum, [, s]) => sum + s, 0);
   console.log(`${total.toFixed(1).padStart(8)} s  total`);
 }

@@ -17,7 +17,9 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
 
   beforeAll(async () => {
     host = await startHost("debian12", { user: "ops" });
-    await host.exec(`mkdir -p /etc/docker && cat > /etc/docker/daemon.json <<'JSON'\n${USER_DAEMON_JSON}JSON`);
+    await host.exec(
+      `mkdir -p /etc/docker && cat > /etc/docker/daemon.json <<'JSON'\n${USER_DAEMON_JSON}JSON`,
+    );
   });
   afterAll(async () => {
     await host?.stop();
@@ -50,17 +52,27 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     const result = await runCli(args());
     expect(result.code, explain(result)).toBe(0);
     const status = statuses(result);
-    for (const id of ["docker-key", "docker-source", "docker-packages", "docker-group", "registry-mirror"]) {
+    for (const id of [
+      "docker-key",
+      "docker-source",
+      "docker-packages",
+      "docker-group",
+      "registry-mirror",
+    ]) {
       expect(status[id], id).toBe("changed");
     }
     expect(status["verify-hello"]).toBe("verified");
     expect(Object.values(status)).not.toContain("failed");
     expect(status["nvidia-packages"]).toBe("skipped");
-    expect(result.report?.hosts[0]?.steps.find((s) => s.id === "nvidia-key")?.reason).toBe("no NVIDIA GPU on this host");
+    expect(result.report?.hosts[0]?.steps.find((s) => s.id === "nvidia-key")?.reason).toBe(
+      "no NVIDIA GPU on this host",
+    );
 
     const groups = await host.exec("id -nG ops");
     expect(groups.stdout.split(/\s+/)).toContain("docker");
-    const packages = await host.exec("dpkg-query -W -f='${Package} ${Version}\\n' docker-ce docker-ce-cli containerd.io");
+    const packages = await host.exec(
+      "dpkg-query -W -f='${Package} ${Version}\\n' docker-ce docker-ce-cli containerd.io",
+    );
     expect(packages.stdout).toMatch(/^docker-ce 5:20\.10\.25-1~debian\.12~bookworm$/m);
     const source = await host.exec("cat /etc/apt/sources.list.d/docker.sources");
     expect(source.stdout).toContain("Suites: bookworm");

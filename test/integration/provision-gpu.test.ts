@@ -23,11 +23,17 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
     const doctor = await runCli(["doctor", ...sshFlags(host), "--json"]);
     expect(doctor.code, explain(doctor)).toBe(0);
     const facts = JSON.parse(doctor.stdout).hosts[0].facts;
-    expect(facts.gpu.gpus[0]).toMatchObject({ name: "NVIDIA GeForce RTX 5090", driverVersion: "580.95.05", computeCapability: "12.0" });
+    expect(facts.gpu.gpus[0]).toMatchObject({
+      name: "NVIDIA GeForce RTX 5090",
+      driverVersion: "580.95.05",
+      computeCapability: "12.0",
+    });
     expect(facts.cudaImage.image).toBe("nvidia/cuda:13.0.2-base-ubuntu24.04");
     const dry = await runCli([...args(), "--dry-run"]);
     expect(dry.code, explain(dry)).toBe(0);
-    expect(dry.stderr).toContain("driver 580.95.05, NVIDIA GeForce RTX 5090 (12.0) -> CUDA 13.0.2 image");
+    expect(dry.stderr).toContain(
+      "driver 580.95.05, NVIDIA GeForce RTX 5090 (12.0) -> CUDA 13.0.2 image",
+    );
   });
 
   it("runs every NVIDIA step, keeps the user's daemon.json keys, and the CUDA container sees the GPU", async () => {
@@ -54,7 +60,8 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
     const before = await host.exec(STATE_SNAPSHOT);
     const result = await runCli([...args(), "--no-verify"]);
     expect(result.code, explain(result)).toBe(0);
-    for (const step of result.report?.hosts[0]?.steps ?? []) expect(step.status, step.id).toBe("skipped");
+    for (const step of result.report?.hosts[0]?.steps ?? [])
+      expect(step.status, step.id).toBe("skipped");
     expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(before.stdout);
   });
 
@@ -88,7 +95,9 @@ describe("a host without a GPU", () => {
       const refused = await runCli([...sshFlags(host), ...host.cliArgs, "--require-gpu", "--json"]);
       expect(refused.code, explain(refused)).toBe(3);
       expect(refused.report?.hosts[0]?.error).toMatch(/no NVIDIA GPU/);
-      expect((await host.exec("ls /etc/apt/keyrings/ 2>/dev/null | wc -l")).stdout.trim()).toBe("0");
+      expect((await host.exec("ls /etc/apt/keyrings/ 2>/dev/null | wc -l")).stdout.trim()).toBe(
+        "0",
+      );
     } finally {
       await host.stop();
     }

@@ -13,18 +13,30 @@ describe("other hosts and accounts", () => {
     host = await startHost("debian12", { user: "lab" });
     const password = host.password ?? "";
     expect(password.length).toBeGreaterThan(8);
-    const args = [...sshFlags(host), ...host.cliArgs, "--sudo-password-stdin", "--docker-version", "20.10.24", "--json", "--verbose"];
+    const args = [
+      ...sshFlags(host),
+      ...host.cliArgs,
+      "--sudo-password-stdin",
+      "--docker-version",
+      "20.10.24",
+      "--json",
+      "--verbose",
+    ];
     const result = await runCli(args, { input: `${password}\n` });
     expect(result.code, explain(result)).toBe(0);
     expect(statuses(result)["docker-packages"]).toBe("changed");
-    expect(result.report?.hosts[0]?.decisions["docker-version"]).toBe("5:20.10.24-1~debian.12~bookworm");
+    expect(result.report?.hosts[0]?.decisions["docker-version"]).toBe(
+      "5:20.10.24-1~debian.12~bookworm",
+    );
     const version = await host.exec("dpkg-query -W -f='${Version}' docker-ce docker-ce-cli");
     expect(version.stdout).toBe("5:20.10.24-1~debian.12~bookworm5:20.10.24-1~debian.12~bookworm");
     expect((await host.exec("id -nG lab")).stdout.split(/\s+/)).toContain("docker");
 
     expect(result.stdout).not.toContain(password);
     expect(result.stderr).not.toContain(password);
-    const logs = await host.exec(`journalctl --no-pager 2>/dev/null | grep -c -F -- ${JSON.stringify(password)}; grep -rlF -- ${JSON.stringify(password)} /var/log 2>/dev/null | wc -l`);
+    const logs = await host.exec(
+      `journalctl --no-pager 2>/dev/null | grep -c -F -- ${JSON.stringify(password)}; grep -rlF -- ${JSON.stringify(password)} /var/log 2>/dev/null | wc -l`,
+    );
     expect(logs.stdout.trim().split("\n")).toEqual(["0", "0"]);
 
     const again = await runCli(args, { input: `${password}\n` });
@@ -37,7 +49,9 @@ describe("other hosts and accounts", () => {
     const result = await runCli([...sshFlags(host), ...host.cliArgs, "--yes"]);
     expect(result.code, explain(result)).toBe(3);
     expect(result.stderr).toMatch(/needs a password.*--sudo-password-stdin/);
-    const wrong = await runCli([...sshFlags(host), ...host.cliArgs, "--sudo-password-stdin"], { input: "not-the-password\n" });
+    const wrong = await runCli([...sshFlags(host), ...host.cliArgs, "--sudo-password-stdin"], {
+      input: "not-the-password\n",
+    });
     expect(wrong.code, explain(wrong)).toBe(3);
     expect(wrong.stderr).toMatch(/sudo rejected the password/);
     expect(wrong.stderr).not.toContain("not-the-password");
@@ -45,13 +59,16 @@ describe("other hosts and accounts", () => {
 
   it("debian12-docker-io: docker.io is replaced by docker-ce, and images and containers are kept", async () => {
     host = await startHost("debian12-docker-io", { user: "ops" });
-    const list = "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort; docker ps -a --format '{{.Names}} {{.Image}}' | sort";
+    const list =
+      "docker image ls --format '{{.Repository}}:{{.Tag}}' | sort; docker ps -a --format '{{.Names}} {{.Image}}' | sort";
     const before = await host.exec(list);
     expect(before.stdout.trim()).not.toBe("");
     const result = await runCli([...sshFlags(host), ...host.cliArgs, "--json"]);
     expect(result.code, explain(result)).toBe(0);
     expect(statuses(result)["docker-conflicts"]).toBe("changed");
-    const packages = await host.exec("dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' docker.io docker-ce containerd runc containerd.io");
+    const packages = await host.exec(
+      "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' docker.io docker-ce containerd runc containerd.io",
+    );
     expect(packages.stdout).toMatch(/^docker-ce ii/m);
     expect(packages.stdout).toMatch(/^containerd\.io ii/m);
     expect(packages.stdout).not.toMatch(/^docker\.io ii/m);

@@ -25,7 +25,26 @@ describe("bad usage exits 2 with one line, before anything connects", () => {
   it("--help lists every option and --version prints the package version", async () => {
     const help = await runCli(["--help"]);
     expect(help.code).toBe(0);
-    for (const flag of ["--ssh", "--identity", "--known-hosts", "--accept-new-host-key", "--user", "--dry-run", "--yes", "--json", "--no-nvidia", "--docker-version", "--docker-repo", "--docker-key-fingerprint", "--nvidia-repo", "--nvidia-key-fingerprint", "--hello-image", "--cuda-image", "--verbose", "Examples:"]) {
+    for (const flag of [
+      "--ssh",
+      "--identity",
+      "--known-hosts",
+      "--accept-new-host-key",
+      "--user",
+      "--dry-run",
+      "--yes",
+      "--json",
+      "--no-nvidia",
+      "--docker-version",
+      "--docker-repo",
+      "--docker-key-fingerprint",
+      "--nvidia-repo",
+      "--nvidia-key-fingerprint",
+      "--hello-image",
+      "--cuda-image",
+      "--verbose",
+      "Examples:",
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const version = await runCli(["--version"]);
@@ -51,13 +70,17 @@ describe("refusals on a real host leave it untouched", () => {
     const flags = ["--ssh", host.ssh, "-i", host.key, "--known-hosts", empty];
     const refused = await runCli(["doctor", ...flags]);
     expect(refused.code, explain(refused)).toBe(3);
-    expect(refused.stdout + refused.stderr).toMatch(/host key of \[127\.0\.0\.1\]:\d+ is not known \(ssh-ed25519 SHA256:/);
+    expect(refused.stdout + refused.stderr).toMatch(
+      /host key of \[127\.0\.0\.1\]:\d+ is not known \(ssh-ed25519 SHA256:/,
+    );
     expect(readFileSync(empty, "utf8")).toBe("");
 
     const accepted = await runCli(["doctor", ...flags, "--accept-new-host-key"]);
     expect(accepted.code, explain(accepted)).toBe(0);
     const port = host.ssh.split(":").at(-1);
-    expect(readFileSync(empty, "utf8")).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 AAAA`, "m"));
+    expect(readFileSync(empty, "utf8")).toMatch(
+      new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 AAAA`, "m"),
+    );
     const again = await runCli(["doctor", ...flags]);
     expect(again.code, explain(again)).toBe(0);
   });
@@ -68,7 +91,16 @@ describe("refusals on a real host leave it untouched", () => {
     const other = readFileSync(`${host.key}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
     const changed = join(dir, "known_hosts_changed");
     writeFileSync(changed, `[127.0.0.1]:${port} ${other}\n`);
-    const result = await runCli(["doctor", "--ssh", host.ssh, "-i", host.key, "--known-hosts", changed, "--accept-new-host-key"]);
+    const result = await runCli([
+      "doctor",
+      "--ssh",
+      host.ssh,
+      "-i",
+      host.key,
+      "--known-hosts",
+      changed,
+      "--accept-new-host-key",
+    ]);
     expect(result.code, explain(result)).toBe(3);
     expect(result.stdout + result.stderr).toMatch(/HOST KEY CHANGED/);
     expect(readFileSync(changed, "utf8")).toBe(`[127.0.0.1]:${port} ${other}\n`);
@@ -76,9 +108,17 @@ describe("refusals on a real host leave it untouched", () => {
 
   it("an impossible --docker-version exits 2 before any change", async () => {
     const before = await host.exec(STATE_SNAPSHOT);
-    const result = await runCli([...sshFlags(host), ...host.cliArgs, "--docker-version", ">=99", "--json"]);
+    const result = await runCli([
+      ...sshFlags(host),
+      ...host.cliArgs,
+      "--docker-version",
+      ">=99",
+      "--json",
+    ]);
     expect(result.code, explain(result)).toBe(2);
-    expect(result.stdout + result.stderr).toMatch(/no docker-ce version satisfies ">=99"; the repository offers: 20\.10\.25, 20\.10\.24/);
+    expect(result.stdout + result.stderr).toMatch(
+      /no docker-ce version satisfies ">=99"; the repository offers: 20\.10\.25, 20\.10\.24/,
+    );
     expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(before.stdout);
   });
 

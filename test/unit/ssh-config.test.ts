@@ -191,7 +191,6 @@ describe("resolveSshConfig", () => {
     ["Host a\n  IdentitiesOnly maybe", /expected yes or no/],
     ["Host a\n  StrictHostKeyChecking sometimes", /bad StrictHostKeyChecking value/],
     ["Host a\n  IdentityFile ~/.ssh/%z", /unknown token %z/],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: ssh_config's own ${VAR} syntax
     ["Host a\n  IdentityFile ${NOT_SET_ANYWHERE}/k", /NOT_SET_ANYWHERE is not set/],
     ["Host\n", /Host without a pattern/],
   ])("refuses a malformed value as bad input: %j", (text, message) => {

@@ -13,7 +13,10 @@ export interface CliResult {
 }
 
 /** Run the BUILT CLI as a child process, the way a user does. */
-export async function runCli(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const result = await execa("node", [CLI, ...args], {
     input: options.input ?? "",
     reject: false,
@@ -22,7 +25,8 @@ export async function runCli(args: string[], options: { input?: string; timeoutM
   });
   const stdout = String(result.stdout);
   let report: RunReport | undefined;
-  if (args.includes("--json") && stdout.trim().startsWith("{")) report = JSON.parse(stdout) as RunReport;
+  if (args.includes("--json") && stdout.trim().startsWith("{"))
+    report = JSON.parse(stdout) as RunReport;
   return { code: result.exitCode ?? -1, stdout, stderr: String(result.stderr), report };
 }
 
