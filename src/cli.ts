@@ -259,6 +259,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE,\nthe docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
     )
     .version(VERSION, "-V, --version")
+    .enablePositionalOptions()
     .exitOverride()
     .addHelpText("after", EXAMPLES)
     .action(async (raw: RawOptions) => setExit(await runProvision(raw)));

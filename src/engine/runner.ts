@@ -1,5 +1,6 @@
 import {
   Listr,
+  ListrLogger,
   type ListrTask,
   type ListrTaskWrapper,
   PRESET_TIMER,
@@ -56,14 +57,20 @@ export async function runPipeline(
   }));
   const stream = options.toStderr ? process.stderr : process.stdout;
   const processOutput = new ProcessOutput(stream, process.stderr);
+  const logger = new ListrLogger({ useIcons: true, processOutput });
   const list = new Listr(hostTasks, {
     concurrent: true,
     exitOnError: false,
     collectErrors: false,
     renderer: "default",
-    rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER, processOutput },
+    rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER, processOutput, logger },
     fallbackRenderer: "simple",
-    fallbackRendererOptions: { timestamp: PRESET_TIMESTAMP, timer: PRESET_TIMER, processOutput },
+    fallbackRendererOptions: {
+      timestamp: PRESET_TIMESTAMP,
+      timer: PRESET_TIMER,
+      processOutput,
+      logger,
+    },
     fallbackRendererCondition: () => !stream.isTTY || Boolean(process.env.CI),
   });
   await list.run().catch(() => {

@@ -136,8 +136,8 @@ describe("refusals on a real host leave it untouched", () => {
     const left = await host.exec(
       "ls /etc/apt/keyrings/docker.asc /etc/apt/sources.list.d/docker.sources 2>&1; dpkg-query -W -f='${db:Status-Abbrev}' docker-ce 2>&1",
     );
-    expect(left.stdout).toMatch(/docker\.asc: No such file/);
-    expect(left.stdout).toMatch(/docker\.sources: No such file/);
+    expect(left.stdout).toMatch(/docker\.asc'?: No such file/);
+    expect(left.stdout).toMatch(/docker\.sources'?: No such file/);
     expect(left.stdout).not.toMatch(/^ii/m);
   });
 });
