@@ -1,0 +1,37 @@
+// .debs fetched from Debian with this machine's apt (`apt-get download`), kept in .testbed/cache.
+import fs from "node:fs";
+import path from "node:path";
+import { paths } from "./paths.mjs";
+import { $ } from "./proc.mjs";
+
+const debDir = path.join(paths.cache, "debs");
+
+function findDeb(name) {
+  if (!fs.existsSync(debDir)) return undefined;
+  const file = fs.readdirSync(debDir).find((f) => f.startsWith(`${name}_`) && f.endsWith(".deb"));
+  return file ? path.join(debDir, file) : undefined;
+}
+
+/** Returns the paths of the named packages' .debs, downloading the ones not cached yet. */
+export async function ensureDebs(names) {
+  const missing = names.filter((n) => !findDeb(n));
+  if (missing.length > 0) {
+    fs.mkdirSync(debDir, { recursive: true });
+    const download = () =>
+      $({
+        cwd: debDir,
+      })`timeout 300 apt-get download -o APT::Sandbox::User=root ${missing}`.nothrow();
+    let result = await download();
+    if (result.exitCode !== 0) {
+      await $`timeout 300 apt-get update -o DPkg::Lock::Timeout=300`;
+      result = await download();
+    }
+    if (result.exitCode !== 0)
+      throw new Error(`apt-get download ${missing.join(" ")}:\n${result.stderr}`);
+  }
+  return names.map((n) => {
+    const deb = findDeb(n);
+    if (!deb) throw new Error(`${n}: no .deb in ${debDir}`);
+    return deb;
+  });
+}
