@@ -28,7 +28,7 @@ type Opened = { report: HostReport; session?: HostSession; started: number };
 
 function failure(report: HostReport, error: unknown): void {
   report.ok = false;
-  report.error = error instanceof Error ? error.message : String(error);
+  report.error = (error as { message?: unknown }).message?.toString() ?? String(error);
   const code = (error as { exitCode?: unknown }).exitCode;
   report.exitCode = typeof code === "number" ? code : 1;
 }
@@ -67,13 +67,9 @@ export async function provision(request: ProvisionRequest): Promise<RunReport> {
             message: `sudo on ${o.session.host.target} needs a password: run in a terminal to be asked, or pass it on stdin with --sudo-password-stdin`,
             exitCode: 3,
           });
-          o.session = undefined;
           return;
         }
-        await useSudoPassword(o.session, password).catch((error) => {
-          failure(o.report, error);
-          o.session = undefined;
-        });
+        await useSudoPassword(o.session, password).catch((error) => failure(o.report, error));
       }),
     );
   }

@@ -86,7 +86,11 @@ export class Host {
       }
     }
     this.commandCount++;
-    const result = await this.transport.exec(command, { stdin, onOutput: options.onOutput });
+    const onOutput = options.onOutput;
+    const result = await this.transport.exec(command, {
+      stdin,
+      onOutput: onOutput && ((chunk) => onOutput(this.scrub(chunk))),
+    });
     const clean = {
       code: result.code,
       stdout: this.scrub(result.stdout),
@@ -94,7 +98,7 @@ export class Host {
     };
     if (options.check !== false && clean.code !== 0) {
       throw new CommandError(
-        options.label ?? firstLine(script),
+        this.scrub(options.label ?? firstLine(script)),
         clean.code,
         clean.stdout,
         clean.stderr,

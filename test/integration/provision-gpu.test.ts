@@ -52,7 +52,7 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
     expect(Object.keys(JSON.parse(info.stdout))).toContain("nvidia");
     const source = await host.exec("cat /etc/apt/sources.list.d/nvidia-container-toolkit.list");
     expect(source.stdout).toBe(
-      "deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg] http://127.0.0.1:8080/nvidia/libnvidia-container/stable/deb/$(ARCH) /\n",
+      "deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg] http://127.0.0.1:8080/nvidia/libnvidia-container/stable/deb/$(ARCH) /",
     );
   });
 
