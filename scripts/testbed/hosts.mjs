@@ -150,7 +150,11 @@ export function sshArgs(host, user) {
  * Starts one host of `variant` and returns its description (the JSON `host` prints). The test
  * bed must have been set up (images, repos, registry).
  */
-export async function startHost(variant, { user = "ops" } = {}) {
+/**
+ * `image` starts the host from another image built on the variant (a benchmark's copy of a
+ * provisioned host, say) instead of the variant's own.
+ */
+export async function startHost(variant, { user = "ops", image } = {}) {
   if (!VARIANTS.includes(variant))
     throw new Error(`unknown variant "${variant}" (known: ${VARIANTS.join(", ")})`);
   if (!USERS.includes(user)) throw new Error(`unknown user "${user}" (known: ${USERS.join(", ")})`);
@@ -165,7 +169,7 @@ export async function startHost(variant, { user = "ops" } = {}) {
   const hostDir = path.join(paths.hosts, name);
   fs.mkdirSync(path.join(hostDir, "docker"), { recursive: true });
 
-  const container = await startedContainer(imageTag(variant), name, hostDir, variant);
+  const container = await startedContainer(image ?? imageTag(variant), name, hostDir, variant);
   const id = container.getId();
   try {
     const port = container.getMappedPort(22);
