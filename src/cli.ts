@@ -227,10 +227,7 @@ function passwordAsker(raw: RawOptions): (login: string) => Promise<string | und
     if (raw.sudoPasswordStdin) return readStdinLine();
     if (raw.yes || !process.stdin.isTTY || !process.stderr.isTTY) return undefined;
     const { password } = await import("@inquirer/prompts");
-    return password(
-      { message: `sudo password for ${login}:`, mask: "*" },
-      { output: process.stderr },
-    );
+    return password({ message: `sudo password for ${login}:` }, { output: process.stderr });
   };
 }
 
