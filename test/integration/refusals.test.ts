@@ -106,6 +106,31 @@ describe("refusals on a real host leave it untouched", () => {
     expect(readFileSync(changed, "utf8")).toBe(`[127.0.0.1]:${port} ${other}\n`);
   });
 
+  it("waits for a held apt lock, bounded, names who holds it, and never kills it", async () => {
+    await host.exec(
+      "setsid flock /var/lib/dpkg/lock-frontend sleep 120 >/dev/null 2>&1 < /dev/null &",
+    );
+    const before = await host.exec(STATE_SNAPSHOT);
+    const doctor = await runCli(["doctor", ...sshFlags(host), "--json"]);
+    const locks = JSON.parse(doctor.stdout).hosts[0].facts.aptLocks;
+    expect(locks[0]).toMatchObject({ file: "/var/lib/dpkg/lock-frontend" });
+    expect(locks[0].command).toMatch(/flock|sleep/);
+    const result = await runCli([
+      ...sshFlags(host),
+      ...host.cliArgs,
+      "--apt-lock-timeout",
+      "3",
+      "--json",
+    ]);
+    expect(result.code, explain(result)).toBe(3);
+    expect(result.report?.hosts[0]?.error).toMatch(
+      /apt is still locked after 3s by pid \d+ \((flock|sleep)/,
+    );
+    expect((await host.exec("pgrep -f 'sleep 120' >/dev/null && echo alive")).stdout).toBe("alive");
+    expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(before.stdout);
+    await host.exec("pkill -f 'flock /var/lib/dpkg/lock-frontend'; pkill -f 'sleep 120'; true");
+  });
+
   it("an impossible --docker-version exits 2 before any change", async () => {
     const before = await host.exec(STATE_SNAPSHOT);
     const result = await runCli([
