@@ -2,7 +2,7 @@
 // Usage: npm run bench [-- --runs 5 --fresh-runs 2 --fleet 1,4,8,16]
 // Writes bench/RESULTS.md and prints the same tables. Exits non-zero only when a figure could not
 // be taken: targets are goals to compare against, not assertions.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { build } from "esbuild";
 import { $, argv } from "zx";
@@ -74,6 +74,20 @@ function table(title, header, rows, note) {
   if (note) lines.push("", note);
   tables.push(lines.join("\n"));
   console.log(`\n${lines.join("\n")}`);
+}
+
+/** CPU seconds the test hosts' containers have used so far (cgroup v1 or v2), or undefined. */
+function hostsCpuSeconds(containers) {
+  let total = 0;
+  for (const id of containers) {
+    const v1 = `/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`;
+    const v2 = `/sys/fs/cgroup/system.slice/docker-${id}.scope/cpu.stat`;
+    if (existsSync(v1)) total += Number(readFileSync(v1, "utf8")) / 1e9;
+    else if (existsSync(v2))
+      total += Number(/usage_usec (\d+)/.exec(readFileSync(v2, "utf8"))?.[1] ?? 0) / 1e6;
+    else return undefined;
+  }
+  return total;
 }
 
 const hosts = [];
@@ -211,17 +225,25 @@ try {
   for (const size of FLEET.filter((n) => n <= fleet.length)) {
     const group = fleet.slice(0, size);
     const times = [];
+    const clientCpu = [];
+    const hostCpu = [];
     for (let i = 0; i < Math.min(RUNS, 3); i++) {
       const knownHosts = `${os.tmpdir()}/vla-bench-known-hosts-${size}`;
       writeFileSync(knownHosts, group.map((h) => readFileSync(h.knownHosts, "utf8")).join(""));
       const flags = group.flatMap((h) => ["--ssh", h.ssh]);
       const first = group[0];
+      const hostCpuBefore = hostsCpuSeconds(group.map((h) => h.container));
       const r = await timed(
         () =>
           $({
-            env: { ...process.env, CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "" },
-          })`node ${CLI} ${flags} -i ${first.key} ${first.cliArgs} --json --no-verify`,
+            env: { ...process.env, CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "", TIMEFORMAT: "%U %S" },
+          })`bash -c ${'time node "$@"'} bench ${CLI} ${flags} --known-hosts ${knownHosts} -i ${first.key} ${first.cliArgs} --json --no-verify`,
       );
+      const hostCpuAfter = hostsCpuSeconds(group.map((h) => h.container));
+      const [user, sys] = r.value.stderr.trim().split("\n").at(-1).split(" ").map(Number);
+      clientCpu.push(user + sys);
+      if (hostCpuBefore !== undefined && hostCpuAfter !== undefined)
+        hostCpu.push(hostCpuAfter - hostCpuBefore);
       const report = JSON.parse(r.value.stdout);
       if (!report.hosts.every((h) => h.ok && h.steps.every((s) => s.status === "skipped")))
         throw new Error(`fleet of ${size}: not every step skipped`);
@@ -232,12 +254,21 @@ try {
       String(size),
       stats(times),
       one ? `${(median(times) / one).toFixed(2)}x` : "",
+      fmt(median(clientCpu)),
+      hostCpu.length ? fmt(median(hostCpu)) : "n/a",
       size === 16 ? "<= 2x" : "",
     ]);
   }
   table(
     "Fleet re-run (one process, all hosts concurrently, --no-verify)",
-    ["hosts", "wall time: median (min - max)", "ratio to 1 host", "target"],
+    [
+      "hosts",
+      "wall time: median (min - max)",
+      "ratio to 1 host",
+      "CPU of the tool (user+sys)",
+      "CPU of the hosts (same 2 cores)",
+      "target",
+    ],
     fleetRows,
     notes.join(" "),
   );

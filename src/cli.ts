@@ -244,7 +244,13 @@ async function runProvision(raw: RawOptions): Promise<number> {
 async function runDoctor(raw: RawOptions): Promise<number> {
   const { options, connect, targets } = toOptions(raw);
   const { doctor, renderDoctor } = await import("./doctor.js");
-  const report = await doctor({ targets, connect, options, askPassword: async () => undefined });
+  const report = await doctor({
+    targets,
+    connect,
+    options,
+    askPassword: async () => undefined,
+    probe: { images: true },
+  });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${renderDoctor(report)}\n`);
   return Math.max(0, ...report.hosts.map((h) => h.exitCode));

@@ -1,8 +1,9 @@
-import { STEPS } from "../tasks/index.js";
+import { PROBED_PACKAGES, STEPS } from "../tasks/index.js";
 import { describeOs } from "../tasks/lib/distro.js";
 import { preflight } from "../tasks/preflight.js";
 import type { HostReport, RunReport } from "./engine/report.js";
 import { type HostRun, runPipeline } from "./engine/runner.js";
+import type { ProbeOptions } from "./facts/gather.js";
 import type { ConnectOptions } from "./hosts/connect.js";
 import type { ProvisionOptions } from "./options.js";
 import {
@@ -22,6 +23,8 @@ export interface ProvisionRequest {
   options: ProvisionOptions;
   /** Ask for the sudo password once, before the task list starts; undefined when it cannot be asked. */
   askPassword: (login: string) => Promise<string | undefined>;
+  /** What the first probe reads besides the steps' facts. */
+  probe?: ProbeOptions;
 }
 
 type Opened = { report: HostReport; session?: HostSession; started: number };
@@ -40,7 +43,13 @@ export async function openAll(request: ProvisionRequest): Promise<Opened[]> {
       const started = Date.now();
       const report = emptyReport(target ?? "local");
       try {
-        const session = await openSession(target, request.connect, request.options);
+        const session = await openSession(
+          target,
+          request.connect,
+          request.options,
+          PROBED_PACKAGES,
+          request.probe,
+        );
         report.target = session.host.target;
         report.os = describeOs(session.facts);
         return { report, session, started };

@@ -2,7 +2,7 @@ import type { HostReport } from "./engine/report.js";
 import type { StepContext } from "./engine/step.js";
 import { RefusedError } from "./errors.js";
 import type { Facts } from "./facts/facts.js";
-import { gatherFacts } from "./facts/gather.js";
+import { gatherFacts, type ProbeOptions } from "./facts/gather.js";
 import { type ConnectOptions, openTransport } from "./hosts/connect.js";
 import { Host, type Privilege } from "./hosts/host.js";
 import type { ProvisionOptions } from "./options.js";
@@ -12,6 +12,8 @@ export interface HostSession {
   host: Host;
   facts: Facts;
   targetUser: string;
+  /** The packages the probe asks dpkg about (what the steps read). */
+  packages: readonly string[];
 }
 
 export function emptyReport(target: string): HostReport {
@@ -43,13 +45,15 @@ export async function openSession(
   ssh: string | undefined,
   connect: ConnectOptions,
   options: ProvisionOptions,
+  packages: readonly string[],
+  probe: ProbeOptions = {},
 ): Promise<HostSession> {
   const transport = await openTransport(ssh, connect);
   const host = new Host(transport);
   const targetUser = defaultTargetUser(options, transport.loginUser, transport.kind === "ssh");
-  const facts = await gatherFacts(host, targetUser);
+  const facts = await gatherFacts(host, targetUser, packages, probe);
   host.privilege = privilegeFromFacts(facts);
-  return { host, facts, targetUser };
+  return { host, facts, targetUser, packages };
 }
 
 function privilegeFromFacts(facts: Facts): Privilege {
@@ -77,7 +81,7 @@ export async function useSudoPassword(session: HostSession, password: string): P
     );
   }
   // Root-only facts (dockerd's state, a private daemon.json) can be read now.
-  session.facts = await gatherFacts(session.host, session.targetUser);
+  session.facts = await gatherFacts(session.host, session.targetUser, session.packages);
 }
 
 export function stepContext(
@@ -85,14 +89,20 @@ export function stepContext(
   options: ProvisionOptions,
   report: HostReport,
 ): StepContext {
-  const decisions = new Map<string, string>();
-  return {
+  const ctx: StepContext = {
     host: session.host,
     facts: session.facts,
     options,
     targetUser: session.targetUser,
-    decisions,
+    decisions: new Map<string, string>(),
+    refreshFacts: async () => {
+      ctx.facts = await gatherFacts(session.host, session.targetUser, session.packages);
+      session.facts = ctx.facts;
+    },
     log: () => {},
-    notice: (text) => report.notices.push(text),
+    notice: (text) => {
+      report.notices.push(text);
+    },
   };
+  return ctx;
 }

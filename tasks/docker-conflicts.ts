@@ -16,6 +16,7 @@ export const dockerConflicts: Step = {
   id: "docker-conflicts",
   title: "Remove conflicting Docker packages",
   kind: "change",
+  packages: CONFLICTING_PACKAGES,
   check({ facts, options }) {
     const present = CONFLICTING_PACKAGES.filter((name) => installed(facts, name));
     const plan = present.length ? [command(aptRemove(present))] : [];

@@ -24,6 +24,7 @@ export const dockerPackages: Step = {
   id: "docker-packages",
   title: "Install Docker CE packages",
   kind: "change",
+  packages: DOCKER_PACKAGES,
   check: (ctx) => checkPackageSet(ctx, set(ctx)),
   apply: (ctx) => installPackageSet(ctx, set(ctx)),
 };

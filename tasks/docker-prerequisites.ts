@@ -7,6 +7,7 @@ export const dockerPrerequisites: Step = {
   id: "docker-prerequisites",
   title: "Install ca-certificates and curl",
   kind: "change",
+  packages: PREREQUISITES,
   check({ facts }) {
     const missing = PREREQUISITES.filter((name) => !installed(facts, name));
     if (missing.length === 0) return done("ca-certificates and curl are installed");

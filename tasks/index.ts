@@ -31,3 +31,8 @@ export const STEPS: Step[] = [
   verifyHello,
   verifyCuda,
 ];
+
+/** Every package whose dpkg state a step reads: the probe asks about exactly these. */
+export const PROBED_PACKAGES: readonly string[] = [
+  ...new Set(STEPS.flatMap((step) => step.packages ?? [])),
+];

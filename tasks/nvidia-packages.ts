@@ -25,6 +25,7 @@ export const nvidiaPackages: Step = {
   id: "nvidia-packages",
   title: "Install the NVIDIA Container Toolkit",
   kind: "change",
+  packages: TOOLKIT_PACKAGES,
   skipReason: nvidiaSkipReason,
   check: (ctx) => checkPackageSet(ctx, set(ctx)),
   apply: (ctx) => installPackageSet(ctx, set(ctx)),

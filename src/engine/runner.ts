@@ -8,7 +8,6 @@ import {
   ProcessOutput,
 } from "listr2";
 import { StepError } from "../errors.js";
-import { gatherFacts } from "../facts/gather.js";
 import type { HostReport, StepReport } from "./report.js";
 import { renderPlan, type Step, type StepContext } from "./step.js";
 
@@ -145,7 +144,7 @@ async function runStep(
       record("verified");
       return;
     }
-    ctx.facts = await gatherFacts(ctx.host, ctx.targetUser);
+    await ctx.refreshFacts();
     const again = await step.check(ctx);
     if (!again.done) {
       throw new StepError(

@@ -19,6 +19,8 @@ export interface StepContext {
   targetUser: string;
   /** Values decided once per host (resolved versions, the CUDA image, ...). */
   decisions: Map<string, string>;
+  /** Read the facts again (one round trip), after a change. */
+  refreshFacts(): Promise<void>;
   /** Stream a line of output into the running task. */
   log(line: string): void;
   /** Something the user must know after the run (a new login is needed, ...). */
@@ -28,6 +30,8 @@ export interface StepContext {
 export interface Step {
   id: string;
   title: string;
+  /** Packages whose dpkg state check() reads: the probe asks dpkg about these. */
+  packages?: readonly string[];
   /** "change" steps converge the host; "verify" steps only report, and run every time. */
   kind: "change" | "verify";
   /** A reason to skip without checking (e.g. --no-nvidia, no GPU), or undefined to go on. */

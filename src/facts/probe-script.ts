@@ -2,30 +2,9 @@
  * The one batched probe: a POSIX sh script that prints every fact the steps need, in sections,
  * in ONE round trip. It runs as the login user; where passwordless sudo is available it reads the
  * root-only facts through `sudo -n`. Each section is `@@vla <name>` ... `@@vla-rc <code>`.
- * Argument $1: the account that will be added to the docker group.
+ * Arguments: $1 the account that will be added to the docker group, then the packages whose
+ * dpkg state the steps read.
  */
-export const PROBE_PACKAGES = [
-  "docker-ce",
-  "docker-ce-cli",
-  "containerd.io",
-  "docker-buildx-plugin",
-  "docker-compose-plugin",
-  "docker.io",
-  "docker-doc",
-  "docker-compose",
-  "docker-compose-v2",
-  "podman-docker",
-  "containerd",
-  "runc",
-  "ca-certificates",
-  "curl",
-  "gnupg",
-  "sudo",
-  "nvidia-container-toolkit",
-  "nvidia-container-toolkit-base",
-  "libnvidia-container-tools",
-  "libnvidia-container1",
-] as const;
 
 export const KEYRING_PATHS = [
   "/etc/apt/keyrings/docker.asc",
@@ -52,6 +31,7 @@ done`;
 
 export const PROBE_SCRIPT = String.raw`
 user="$1"
+shift
 section() { printf '\n@@vla %s\n' "$1"; }
 rc() { printf '\n@@vla-rc %s\n' "$1"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -84,7 +64,7 @@ pid=$(pidof dockerd 2>/dev/null | cut -d' ' -f1)
 if [ -n "$pid" ]; then printf 'dockerd_pid=%s\ndockerd_started=%s\n' "$pid" "$(ps -o lstart= -p "$pid" 2>/dev/null)"; fi
 rc 0
 section dpkg
-dpkg-query -W -f='${"$"}{Package}\t${"$"}{db:Status-Abbrev}\t${"$"}{Version}\n' __PACKAGES__ 2>/dev/null; rc 0
+[ $# -gt 0 ] && dpkg-query -W -f='${"$"}{Package}\t${"$"}{db:Status-Abbrev}\t${"$"}{Version}\n' "$@" 2>/dev/null; rc 0
 section snap-docker
 if have snap; then snap list docker 2>/dev/null; rc $?; else rc 127; fi
 section docker-client
@@ -99,7 +79,7 @@ if have docker; then
   rc $?
 else rc 127; fi
 section docker-images
-if have docker && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then $SUDO docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null; rc $?; else rc 127; fi
+if [ "$probe_images" = 1 ] && have docker && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then $SUDO docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null; rc $?; else rc 127; fi
 section docker-group
 getent group docker; rc $?
 section target-user
@@ -134,6 +114,5 @@ rc 0
 section disk
 df -Pk /var/lib /var/cache/apt 2>/dev/null | awk 'NR > 1 { print $6 "\t" $4 }'; rc 0
 `
-  .replace("__PACKAGES__", PROBE_PACKAGES.join(" "))
   .replace("__KEYRINGS__", KEYRING_PATHS.join(" "))
   .replace("__LOCK_HOLDERS__", LOCK_HOLDERS_SCRIPT);

@@ -109,10 +109,11 @@ describe.each(subjects)("host contract: $name", (subject) => {
 
   it("counts the commands it runs, and reads every fact in one of them", async () => {
     const before = host.commandCount;
-    const facts = await gatherFacts(host, host.loginUser);
+    const facts = await gatherFacts(host, host.loginUser, ["dpkg"]);
     expect(host.commandCount - before).toBe(1);
     expect(facts.os.id).toBe("debian");
     expect(facts.os.codename).toBe("bookworm");
+    expect(facts.packages.get("dpkg")?.installed).toBe(true);
   });
 
   it("keeps a sudo password out of every output and error", async () => {

@@ -52,6 +52,7 @@ function context(output: string, options: Partial<ProvisionOptions> = {}): StepC
     options: { ...OPTIONS, ...options },
     targetUser: "root",
     decisions: new Map(),
+    refreshFacts: async () => {},
     log: () => {},
     notice: () => {},
   };

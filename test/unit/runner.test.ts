@@ -8,6 +8,7 @@ import { type HostRun, type Preflight, runPipeline } from "../../src/engine/runn
 import { command, done, note, type Step, type StepContext, todo } from "../../src/engine/step.js";
 import { RefusedError, StepError } from "../../src/errors.js";
 import { parseProbe } from "../../src/facts/facts.js";
+import { gatherFacts } from "../../src/facts/gather.js";
 import { Host } from "../../src/hosts/host.js";
 import { LocalTransport } from "../../src/hosts/local.js";
 import { OFFICIAL, type ProvisionOptions } from "../../src/options.js";
@@ -73,6 +74,9 @@ function hostRun(target: string, dir: string, decisions: Record<string, string> 
     options: OPTIONS,
     targetUser: "root",
     decisions: new Map(Object.entries({ dir, ...decisions })),
+    refreshFacts: async () => {
+      ctx.facts = await gatherFacts(ctx.host, "root", ["dpkg"]);
+    },
     log: () => {},
     notice: (text) => report.notices.push(text),
   };
