@@ -249,7 +249,7 @@ async function runDoctor(raw: RawOptions): Promise<number> {
     connect,
     options,
     askPassword: async () => undefined,
-    probe: { images: true },
+    probe: { details: true },
   });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${renderDoctor(report)}\n`);

@@ -62,7 +62,13 @@ export async function runPipeline(
     exitOnError: false,
     collectErrors: false,
     renderer: "default",
-    rendererOptions: { collapseSubtasks: false, timer: PRESET_TIMER, processOutput, logger },
+    rendererOptions: {
+      collapseSubtasks: false,
+      suffixSkips: true,
+      timer: PRESET_TIMER,
+      processOutput,
+      logger,
+    },
     fallbackRenderer: "simple",
     fallbackRendererOptions: {
       timestamp: PRESET_TIMESTAMP,

@@ -4,8 +4,8 @@ import { type Facts, parseProbe } from "./facts.js";
 import { PROBE_SCRIPT } from "./probe-script.js";
 
 export interface ProbeOptions {
-  /** Also list the images on the host (for doctor's warnings). */
-  images?: boolean;
+  /** Also read what only doctor shows: the docker client's version and the images on the host. */
+  details?: boolean;
 }
 
 /** Read every fact in one round trip. */
@@ -15,8 +15,9 @@ export async function gatherFacts(
   packages: readonly string[],
   options: ProbeOptions = {},
 ): Promise<Facts> {
-  // The image list costs a docker call on every probe; only doctor's warnings need it.
-  const script = `probe_images=${options.images ? 1 : 0}\nset -- ${shellJoin([targetUser, ...packages])}\n${PROBE_SCRIPT}`;
+  // Each docker CLI call costs tens of milliseconds of the host's CPU on every probe; the steps
+  // do not need these two.
+  const script = `probe_details=${options.details ? 1 : 0}\nset -- ${shellJoin([targetUser, ...packages])}\n${PROBE_SCRIPT}`;
   // With a sudo password the probe runs as root, so root-only facts (dockerd's state) are read too.
   const privileged = host.privilege.mode === "sudo-password";
   const result = await host.run(script, { label: "host probe", check: false, privileged });

@@ -68,7 +68,7 @@ section dpkg
 section snap-docker
 if have snap; then snap list docker 2>/dev/null; rc $?; else rc 127; fi
 section docker-client
-if have docker; then docker --version 2>/dev/null; rc $?; else rc 127; fi
+if [ "$probe_details" = 1 ] && have docker; then docker --version 2>/dev/null; rc $?; else rc 127; fi
 section docker-server
 if have docker; then
   if [ "$uid" = 0 ] || [ -n "$SUDO" ]; then
@@ -79,7 +79,7 @@ if have docker; then
   rc $?
 else rc 127; fi
 section docker-images
-if [ "$probe_images" = 1 ] && have docker && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then $SUDO docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null; rc $?; else rc 127; fi
+if [ "$probe_details" = 1 ] && have docker && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then $SUDO docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null; rc $?; else rc 127; fi
 section docker-group
 getent group docker; rc $?
 section target-user
