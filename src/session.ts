@@ -51,7 +51,10 @@ export async function openSession(
   const transport = await openTransport(ssh, connect);
   const host = new Host(transport);
   const targetUser = defaultTargetUser(options, transport.loginUser, transport.kind === "ssh");
-  const facts = await gatherFacts(host, targetUser, packages, probe);
+  const facts = await gatherFacts(host, targetUser, packages, probe).catch(async (error) => {
+    await host.close();
+    throw error;
+  });
   host.privilege = privilegeFromFacts(facts);
   return { host, facts, targetUser, packages };
 }
