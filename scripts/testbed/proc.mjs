@@ -56,12 +56,15 @@ export async function waitFor(
 }
 
 /** sha256 over strings and files (a directory counts as all files below it, sorted). */
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+
 export function hashInputs(inputs) {
   const hash = createHash("sha256");
   for (const input of inputs) {
     if (typeof input === "string" && input.startsWith("file:")) {
       for (const file of listFiles(input.slice(5))) {
-        hash.update(`${file}\0`);
+        // Relative to the repository, so every checkout of the same sources shares the cache.
+        hash.update(`${path.relative(REPO_ROOT, file)}\0`);
         hash.update(fs.readFileSync(file));
         hash.update("\0");
       }
