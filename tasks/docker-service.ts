@@ -1,5 +1,5 @@
 import { command, done, type Step, todo } from "../src/engine/step.js";
-import { startCommand, WAIT_FOR_DOCKER } from "./lib/dockerd.js";
+import { startCommand, waitForDocker } from "./lib/dockerd.js";
 
 export const dockerService: Step = {
   id: "docker-service",
@@ -26,7 +26,7 @@ export const dockerService: Step = {
         "no systemd on this host: dockerd was started with /etc/init.d/docker and will not start by itself after a reboot",
       );
     }
-    await ctx.host.run(`${startCommand(ctx.facts)} && ${WAIT_FOR_DOCKER}`, {
+    await ctx.host.run(`${startCommand(ctx.facts)} && ${waitForDocker(ctx.facts)}`, {
       privileged: true,
       onOutput: ctx.log,
       timeoutMs: 180_000,

@@ -1,5 +1,5 @@
 import type { StepContext } from "../../src/engine/step.js";
-import { CommandError, StepError } from "../../src/errors.js";
+import { CommandError, lastLines, StepError } from "../../src/errors.js";
 import type { Facts } from "../../src/facts/facts.js";
 import { shellQuote } from "../../src/hosts/shell.js";
 import { backupCommand, timestamp } from "./backup.js";
@@ -7,8 +7,16 @@ import { backupCommand, timestamp } from "./backup.js";
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 const READY_SECONDS = 60;
 
-/** Wait (bounded) until the Docker daemon answers. */
-export const WAIT_FOR_DOCKER = `i=0; until docker info >/dev/null 2>&1; do i=$((i+1)); if [ $i -ge ${READY_SECONDS} ]; then echo "dockerd did not answer within ${READY_SECONDS}s" >&2; exit 1; fi; sleep 1; done`;
+/**
+ * Wait (bounded) until the Docker daemon answers. Under systemd, stop waiting as soon as the unit
+ * has failed or is between automatic restarts: dockerd refused to start (a bad daemon.json, say).
+ */
+export function waitForDocker(facts: Facts): string {
+  const failedUnit = facts.init.systemd
+    ? `case "$(systemctl show -p SubState --value docker 2>/dev/null)" in failed|auto-restart) echo "dockerd failed to start" >&2; exit 1;; esac; `
+    : "";
+  return `i=0; until docker info >/dev/null 2>&1; do ${failedUnit}i=$((i+1)); if [ $i -ge ${READY_SECONDS} ]; then echo "dockerd did not answer within ${READY_SECONDS}s" >&2; exit 1; fi; sleep 1; done`;
+}
 
 export function restartCommand(facts: Facts): string {
   return facts.init.systemd
@@ -29,7 +37,7 @@ function logCommand(facts: Facts): string {
 }
 
 export async function restartDockerd(ctx: StepContext): Promise<void> {
-  await ctx.host.run(`${restartCommand(ctx.facts)} && ${WAIT_FOR_DOCKER}`, {
+  await ctx.host.run(`${restartCommand(ctx.facts)} && ${waitForDocker(ctx.facts)}`, {
     privileged: true,
     label: "restart dockerd",
     timeoutMs: 180_000,
@@ -66,12 +74,15 @@ export async function changeDaemonJson(
     await restartDockerd(ctx);
   } catch (error) {
     const log = await host.run(logCommand(facts), { privileged: true, check: false });
-    await host.run(`${restore}; ${restartCommand(facts)} && ${WAIT_FOR_DOCKER}`, {
+    await host.run(`${restore}; ${restartCommand(facts)} && ${waitForDocker(facts)}`, {
       privileged: true,
       check: false,
       timeoutMs: 180_000,
     });
-    const why = error instanceof CommandError ? error.message.split("\n")[0] : String(error);
+    const why =
+      error instanceof CommandError
+        ? lastLines(error.stderr, 1) || `exit code ${error.code}`
+        : String(error);
     throw new StepError(
       `dockerd did not come back after ${DAEMON_JSON} changed (${why}); the previous file was restored${backup ? ` from ${backup}` : ""} and dockerd restarted. dockerd's log:\n${log.stdout.trim()}`,
     );
