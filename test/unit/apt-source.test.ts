@@ -6,9 +6,10 @@ import { StepError } from "../../src/errors.js";
 import { parseProbe } from "../../src/facts/facts.js";
 import { Host } from "../../src/hosts/host.js";
 import { LocalTransport } from "../../src/hosts/local.js";
-import { OFFICIAL, type ProvisionOptions } from "../../src/options.js";
+import type { ProvisionOptions } from "../../src/options.js";
 import { DOCKER_SOURCE, dockerSource } from "../../tasks/docker-source.js";
 import { checkAptSource } from "../../tasks/lib/apt-source.js";
+import { TEST_OPTIONS } from "./_helpers/options.js";
 
 const fixture = (path: string) =>
   readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8");
@@ -26,23 +27,7 @@ function withSources(files: Record<string, string>, base = PROBE): string {
   );
 }
 
-const OPTIONS: ProvisionOptions = {
-  dryRun: false,
-  yes: true,
-  json: false,
-  verbose: false,
-  verify: false,
-  nvidia: true,
-  requireGpu: false,
-  replaceSnapDocker: false,
-  dockerRepo: OFFICIAL.dockerRepo,
-  dockerKeyFingerprint: OFFICIAL.dockerKeyFingerprint,
-  nvidiaRepo: OFFICIAL.nvidiaRepo,
-  nvidiaKeyFingerprint: OFFICIAL.nvidiaKeyFingerprint,
-  registryMirrors: [],
-  helloImage: OFFICIAL.helloImage,
-  aptLockWaitMs: 600_000,
-};
+const OPTIONS = TEST_OPTIONS;
 
 function context(output: string, options: Partial<ProvisionOptions> = {}): StepContext {
   return {

@@ -11,8 +11,8 @@ import { parseProbe } from "../../src/facts/facts.js";
 import { gatherFacts } from "../../src/facts/gather.js";
 import { Host } from "../../src/hosts/host.js";
 import { LocalTransport } from "../../src/hosts/local.js";
-import { OFFICIAL, type ProvisionOptions } from "../../src/options.js";
 import { emptyReport } from "../../src/session.js";
+import { TEST_OPTIONS } from "./_helpers/options.js";
 
 // Real steps on a real (local) host: they write files into a temporary folder through
 // Host.writeFile, and the runner re-reads the facts with the real probe after each change.
@@ -22,23 +22,7 @@ const PROBE = readFileSync(
   "utf8",
 );
 
-const OPTIONS: ProvisionOptions = {
-  dryRun: false,
-  yes: true,
-  json: false,
-  verbose: false,
-  verify: false,
-  nvidia: true,
-  requireGpu: false,
-  replaceSnapDocker: false,
-  dockerRepo: OFFICIAL.dockerRepo,
-  dockerKeyFingerprint: OFFICIAL.dockerKeyFingerprint,
-  nvidiaRepo: OFFICIAL.nvidiaRepo,
-  nvidiaKeyFingerprint: OFFICIAL.nvidiaKeyFingerprint,
-  registryMirrors: [],
-  helloImage: OFFICIAL.helloImage,
-  aptLockWaitMs: 600_000,
-};
+const OPTIONS = TEST_OPTIONS;
 
 const RUN = { dryRun: false, verbose: false, toStderr: true };
 const preflightOk: Preflight = async () => "Debian 12 amd64";
