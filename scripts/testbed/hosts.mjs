@@ -10,6 +10,26 @@ import { $, log, waitFor } from "./proc.mjs";
 
 export const USERS = ["ops", "lab", "root"];
 
+/**
+ * Hosts without systemd (WSL, plain containers, minimal VMs): the debian12 image with sshd, the
+ * repositories and the registry started by a shell as PID 1 instead of by systemd.
+ */
+const NO_SYSTEMD_INIT = [
+  "mkdir -p /run/sshd",
+  "/opt/vla-testbed/bin/busybox httpd -p 127.0.0.1:8080 -h /srv/vla-testbed/repos",
+  "(/opt/vla-testbed/bin/docker-registry serve /opt/vla-testbed/registry.yml >/var/log/vla-testbed-registry.log 2>&1 &)",
+  "exec /usr/sbin/sshd -D -e",
+].join(" && ");
+
+/** Every variant `host` starts: the built images, and the ones that boot an image differently. */
+export const HOST_VARIANTS = [...VARIANTS, "debian12-nosystemd"];
+
+function bootOf(variant) {
+  return variant === "debian12-nosystemd"
+    ? { imageVariant: "debian12", command: ["/bin/sh", "-c", NO_SYSTEMD_INIT] }
+    : { imageVariant: variant, command: ["/sbin/init"] };
+}
+
 /** Where the stand-ins answer inside every host (its own loopback). The CLI's URL contract. */
 export const HOST_URLS = {
   dockerRepo: "http://127.0.0.1:8080/docker/linux",
@@ -53,12 +73,13 @@ async function mustExec(container, command, what) {
 }
 
 function startedContainer(image, name, hostDir, variant) {
+  const { command } = bootOf(variant);
   return import("testcontainers").then(({ GenericContainer, Wait }) =>
     new GenericContainer(image)
       .withName(name)
       .withHostname(name.slice(0, 63))
       .withLabels({ [LABEL]: "host", [`${LABEL}.variant`]: variant, [`${LABEL}.dir`]: hostDir })
-      .withCommand(["/sbin/init"])
+      .withCommand(command)
       .withEnvironment({ container: "docker" })
       .withAddedCapabilities("ALL")
       .withDroppedCapabilities("SYS_RESOURCE")
@@ -80,12 +101,17 @@ function startedContainer(image, name, hostDir, variant) {
 
 /** Waits (bounded) until systemd is up and sshd, the repositories and the registry answer. */
 async function waitReady(container, variant) {
+  const systemd = bootOf(variant).command[0] === "/sbin/init";
   const units = ["ssh.service", "vla-testbed-repos.service", "vla-testbed-registry.service"];
   if (variant === "debian12-docker-io") units.push("docker.service", "vla-testbed-seed.service");
   const probe = [
-    "state=$(systemctl is-system-running 2>/dev/null || true)",
-    'case "$state" in running|degraded) ;; *) echo "systemd: $state" >&2; exit 1;; esac',
-    `systemctl is-active --quiet ${units.join(" ")} || { systemctl --no-pager --failed >&2; exit 1; }`,
+    ...(systemd
+      ? [
+          "state=$(systemctl is-system-running 2>/dev/null || true)",
+          'case "$state" in running|degraded) ;; *) echo "systemd: $state" >&2; exit 1;; esac',
+          `systemctl is-active --quiet ${units.join(" ")} || { systemctl --no-pager --failed >&2; exit 1; }`,
+        ]
+      : []),
     "curl -fsS -o /dev/null http://127.0.0.1:8080/",
     "curl -fsS -o /dev/null http://127.0.0.1:5000/v2/",
   ].join("\n");
@@ -104,6 +130,7 @@ async function waitReady(container, variant) {
       message: `host ${container} did not become ready`,
     },
   );
+  if (!systemd) return;
   const failed = await hostExec(container, "systemctl --no-pager --plain --no-legend --failed");
   if (failed.stdout.trim()) log(`note: failed units on ${container}: ${failed.stdout.trim()}`);
 }
@@ -155,8 +182,8 @@ export function sshArgs(host, user) {
  * provisioned host, say) instead of the variant's own.
  */
 export async function startHost(variant, { user = "ops", image } = {}) {
-  if (!VARIANTS.includes(variant))
-    throw new Error(`unknown variant "${variant}" (known: ${VARIANTS.join(", ")})`);
+  if (!HOST_VARIANTS.includes(variant))
+    throw new Error(`unknown variant "${variant}" (known: ${HOST_VARIANTS.join(", ")})`);
   if (!USERS.includes(user)) throw new Error(`unknown user "${user}" (known: ${USERS.join(", ")})`);
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
   for (const dir of [paths.repos, paths.registry]) {
@@ -169,7 +196,12 @@ export async function startHost(variant, { user = "ops", image } = {}) {
   const hostDir = path.join(paths.hosts, name);
   fs.mkdirSync(path.join(hostDir, "docker"), { recursive: true });
 
-  const container = await startedContainer(image ?? imageTag(variant), name, hostDir, variant);
+  const container = await startedContainer(
+    image ?? imageTag(bootOf(variant).imageVariant),
+    name,
+    hostDir,
+    variant,
+  );
   const id = container.getId();
   try {
     const port = container.getMappedPort(22);

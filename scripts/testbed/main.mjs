@@ -1,8 +1,8 @@
 // vla-provision test bed: `npm run testbed -- <subcommand>` (see scripts/testbed/README.md).
 // Progress goes to stderr; `host` prints its JSON, and only that, on stdout.
 import { engine } from "./engine.mjs";
-import { down, startHost, USERS } from "./hosts.mjs";
-import { images, VARIANTS } from "./images.mjs";
+import { down, HOST_VARIANTS, startHost, USERS } from "./hosts.mjs";
+import { images } from "./images.mjs";
 import { log } from "./proc.mjs";
 import { registry } from "./registry.mjs";
 import { repos } from "./repos.mjs";
@@ -15,7 +15,7 @@ const usage = `usage: npm run testbed -- <subcommand>
   registry                        seed the registry storage (hello-world, nvidia/cuda tags)
   setup                           engine + images + repos + registry
   host <variant> [--user U]       start a host and print its JSON
-                                  variants: ${VARIANTS.join(", ")}
+                                  variants: ${HOST_VARIANTS.join(", ")}
                                   U: ${USERS.join(", ")} (default ops)
   down [name]                     remove one host, or every host the test bed started`;
 
@@ -48,9 +48,9 @@ async function main(argv) {
     case "host": {
       const user = option(rest, "--user") ?? "ops";
       const variant = rest.find((a, i) => !a.startsWith("-") && rest[i - 1] !== "--user");
-      if (!variant) throw new Error(`host: which variant? (${VARIANTS.join(", ")})`);
-      if (!VARIANTS.includes(variant))
-        throw new Error(`host: unknown variant "${variant}" (known: ${VARIANTS.join(", ")})`);
+      if (!variant) throw new Error(`host: which variant? (${HOST_VARIANTS.join(", ")})`);
+      if (!HOST_VARIANTS.includes(variant))
+        throw new Error(`host: unknown variant "${variant}" (known: ${HOST_VARIANTS.join(", ")})`);
       if (!USERS.includes(user))
         throw new Error(`host: unknown user "${user}" (known: ${USERS.join(", ")})`);
       if (!rest.includes("--no-setup")) await setup();

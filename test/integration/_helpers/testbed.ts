@@ -10,7 +10,12 @@ const ROOT = resolve(import.meta.dirname, "../../..");
 const ZX = resolve(ROOT, "node_modules/.bin/zx");
 const MAIN = resolve(ROOT, "scripts/testbed/main.mjs");
 
-export type Variant = "debian12" | "debian12-docker-io" | "ubuntu2404-like" | "debian12-gpu";
+export type Variant =
+  | "debian12"
+  | "debian12-docker-io"
+  | "ubuntu2404-like"
+  | "debian12-gpu"
+  | "debian12-nosystemd";
 export type User = "ops" | "lab" | "root";
 
 /** What `npm run testbed -- host` prints. */
