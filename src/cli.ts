@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import semver from "semver";
-import { UsageError } from "./errors.js";
+import { exitCodeOf, messageOf, UsageError } from "./errors.js";
 import type { ConnectOptions } from "./hosts/connect.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
@@ -234,11 +234,11 @@ function passwordAsker(raw: RawOptions): (login: string) => Promise<string | und
 async function runProvision(raw: RawOptions): Promise<number> {
   const { options, connect, targets } = toOptions(raw);
   const { provision } = await import("./provision.js");
-  const { exitCodeOf, renderSummary, toJson } = await import("./engine/report.js");
+  const { runExitCode, renderSummary, toJson } = await import("./engine/report.js");
   const report = await provision({ targets, connect, options, askPassword: passwordAsker(raw) });
   process.stderr.write(`${renderSummary(report)}\n`);
   if (options.json) process.stdout.write(`${toJson(report)}\n`);
-  return exitCodeOf(report);
+  return runExitCode(report);
 }
 
 async function runDoctor(raw: RawOptions): Promise<number> {
@@ -289,9 +289,7 @@ export async function main(argv: string[]): Promise<number> {
       if (error.exitCode === 0) return 0;
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    const code = (error as { exitCode?: unknown }).exitCode;
-    process.stderr.write(`vla-provision: ${message.split("\n")[0]}\n`);
-    return typeof code === "number" ? code : 1;
+    process.stderr.write(`vla-provision: ${messageOf(error).split("\n")[0]}\n`);
+    return exitCodeOf(error);
   }
 }

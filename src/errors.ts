@@ -42,3 +42,14 @@ export class CommandError extends Error {
 export function lastLines(text: string, count: number): string {
   return text.split("\n").filter(Boolean).slice(-count).join("\n");
 }
+
+/** The exit code an error stands for: its own (2, 3, 1) or 1 for anything unexpected. */
+export function exitCodeOf(error: unknown): number {
+  const code = (error as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === "number" ? code : 1;
+}
+
+export function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return message === undefined ? String(error) : String(message);
+}

@@ -3,6 +3,7 @@ import { describeOs } from "../tasks/lib/distro.js";
 import { preflight } from "../tasks/preflight.js";
 import type { HostReport, RunReport } from "./engine/report.js";
 import { type HostRun, runPipeline } from "./engine/runner.js";
+import { exitCodeOf, messageOf } from "./errors.js";
 import type { ProbeOptions } from "./facts/gather.js";
 import type { ConnectOptions } from "./hosts/connect.js";
 import type { ProvisionOptions } from "./options.js";
@@ -31,9 +32,8 @@ type Opened = { report: HostReport; session?: HostSession; started: number };
 
 function failure(report: HostReport, error: unknown): void {
   report.ok = false;
-  report.error = (error as { message?: unknown }).message?.toString() ?? String(error);
-  const code = (error as { exitCode?: unknown }).exitCode;
-  report.exitCode = typeof code === "number" ? code : 1;
+  report.error = messageOf(error);
+  report.exitCode = exitCodeOf(error);
 }
 
 /** Connect to every host concurrently and read its facts. */

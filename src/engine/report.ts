@@ -31,7 +31,7 @@ export interface RunReport {
 }
 
 /** The run's exit code: the worst of the hosts' (3 refused beats 1 failed beats 0). */
-export function exitCodeOf(report: RunReport): number {
+export function runExitCode(report: RunReport): number {
   const codes = report.hosts.map((h) => h.exitCode);
   if (codes.includes(2)) return 2;
   if (codes.includes(3)) return 3;

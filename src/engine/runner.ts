@@ -7,7 +7,7 @@ import {
   PRESET_TIMESTAMP,
   ProcessOutput,
 } from "listr2";
-import { StepError } from "../errors.js";
+import { exitCodeOf, messageOf, StepError } from "../errors.js";
 import type { HostReport, StepReport } from "./report.js";
 import { renderPlan, type Step, type StepContext } from "./step.js";
 
@@ -91,17 +91,12 @@ async function runPreflight(run: HostRun, preflight: Preflight, task: Task): Pro
     const summary = await preflight(run.ctx);
     task.title = `Preflight: ${summary}`;
   } catch (error) {
-    const message = run.ctx.host.scrub(error instanceof Error ? error.message : String(error));
+    const message = run.ctx.host.scrub(messageOf(error));
     run.report.ok = false;
     run.report.error = message;
     run.report.exitCode = exitCodeOf(error);
     throw new Error(message);
   }
-}
-
-function exitCodeOf(error: unknown): number {
-  const code = (error as { exitCode?: unknown } | null)?.exitCode;
-  return typeof code === "number" ? code : 1;
 }
 
 async function runStep(
@@ -159,7 +154,7 @@ async function runStep(
     }
     record("changed", { reason: again.reason });
   } catch (error) {
-    const message = ctx.host.scrub(error instanceof Error ? error.message : String(error));
+    const message = ctx.host.scrub(messageOf(error));
     record("failed", { error: message });
     report.ok = false;
     report.exitCode = 1;
