@@ -7,7 +7,7 @@ import { gpuState, nvidiaSkipReason } from "./lib/nvidia.js";
 
 const QUERY = "nvidia-smi --query-gpu=name,driver_version --format=csv,noheader";
 
-/** The CUDA image for this host's GPUs (or --cuda-image), as decided in preflight. */
+/** The CUDA image for this host's GPUs (or --cuda-image): the same pure choice preflight reports. */
 export function cudaImageFor(ctx: StepContext): { image: string; reason: string } {
   const state = gpuState(ctx);
   const gpus = state.kind === "ready" ? state.gpus : [];
