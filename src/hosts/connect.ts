@@ -3,14 +3,22 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
-import { loadSshConfig, type ResolvedSshConfig, resolveSshConfig } from "../ssh/config.js";
 import {
-  checkHostKey,
+  GLOBAL_KNOWN_HOSTS_FILES,
+  loadSshConfig,
+  type ResolvedSshConfig,
+  resolveSshConfig,
+  type UnsupportedDirective,
+} from "../ssh/config.js";
+import {
+  checkHostKeyInFiles,
   fingerprintSha256,
   formatKnownHostsLine,
+  type HostKeyFileCheck,
+  type KnownHostsFile,
   knownKeyTypes,
 } from "../ssh/known-hosts.js";
-import { parseSshTarget } from "../ssh/target.js";
+import { parseSshTarget, type SshTarget } from "../ssh/target.js";
 import { LocalTransport } from "./local.js";
 import { type HostKeyVerdict, type SshEndpoint, SshTransport } from "./ssh.js";
 import type { Transport } from "./transport.js";
@@ -20,6 +28,8 @@ export interface ConnectOptions {
   knownHosts?: string;
   acceptNewHostKey: boolean;
   sshConfig?: string;
+  /** System-wide known_hosts files where ssh_config names none; default GLOBAL_KNOWN_HOSTS_FILES. */
+  globalKnownHostsFiles?: readonly string[];
 }
 
 const DEFAULT_KEYS = ["id_ed25519", "id_ecdsa", "id_rsa"];
@@ -30,19 +40,7 @@ export async function resolveEndpoint(
   options: ConnectOptions,
 ): Promise<SshEndpoint> {
   const target = parseSshTarget(value);
-  const configPath = options.sshConfig ?? join(homedir(), ".ssh", "config");
-  let config: ResolvedSshConfig | undefined;
-  if (options.sshConfig || existsSync(configPath)) {
-    const doc = await loadSshConfig(configPath);
-    config = resolveSshConfig(doc, target.host, { user: target.user, port: target.port });
-    const unsupported = config.unsupported[0];
-    if (unsupported) {
-      // Connecting directly where the user's config routes elsewhere would be a surprise.
-      throw new UsageError(
-        `${unsupported.file}:${unsupported.line}: ${unsupported.keyword} for ${target.host} is not supported by vla-provision; connect with --ssh user@host:port directly`,
-      );
-    }
-  }
+  const config = await readSshConfig(target, options);
   const host = config?.hostName ?? target.host;
   const port = target.port ?? config?.port ?? 22;
   const user = target.user ?? config?.user ?? userInfo().username;
@@ -57,18 +55,11 @@ export async function resolveEndpoint(
     if (text !== undefined) privateKeys.push({ path, text });
     else if (options.identity) throw new UsageError(`cannot read the SSH key ${path}`);
   }
-  // Like OpenSSH: every listed file is consulted, a new key is recorded in the first.
-  const knownHostsFiles = options.knownHosts
-    ? [options.knownHosts]
-    : (config?.userKnownHostsFiles ?? [join(homedir(), ".ssh", "known_hosts")]);
-  const knownHostsFile = knownHostsFiles[0] ?? "/dev/null";
+  const knownHosts = await readKnownHosts(options, config);
   const strict = config?.strictHostKeyChecking;
   const acceptNew = options.acceptNewHostKey || strict === "no" || strict === "accept-new";
-  const knownTexts = await Promise.all(
-    knownHostsFiles.map((file) => readFile(file, "utf8").catch(() => "")),
-  );
-  const knownText = knownTexts
-    .map((text) => (text.endsWith("\n") || text === "" ? text : `${text}\n`))
+  const knownText = knownHosts.files
+    .map(({ text }) => (text.endsWith("\n") || text === "" ? text : `${text}\n`))
     .join("");
   return {
     host,
@@ -78,15 +69,34 @@ export async function resolveEndpoint(
     agent: config?.identitiesOnly ? undefined : process.env.SSH_AUTH_SOCK || undefined,
     preferredHostKeyAlgorithms: hostKeyAlgorithmsFor(knownKeyTypes(knownText, host, port)),
     verifyHostKey: (keyType, blob) =>
-      verifyHostKey(
-        { knownText, file: knownHostsFile, fileText: knownTexts[0] ?? "" },
-        host,
-        port,
-        keyType,
-        blob,
-        acceptNew,
-      ),
+      verifyHostKey(knownHosts, host, port, keyType, blob, acceptNew),
   };
+}
+
+/** The ssh_config settings for the target; none when no config file is given or found. */
+async function readSshConfig(
+  target: SshTarget,
+  options: ConnectOptions,
+): Promise<ResolvedSshConfig | undefined> {
+  const configPath = options.sshConfig ?? join(homedir(), ".ssh", "config");
+  if (!options.sshConfig && !existsSync(configPath)) return undefined;
+  const config = resolveSshConfig(await loadSshConfig(configPath), target.host, {
+    user: target.user,
+    port: target.port,
+  });
+  const unsupported = config.unsupported[0];
+  if (unsupported) throw new UsageError(unsupportedMessage(unsupported, target.host));
+  return config;
+}
+
+function unsupportedMessage(directive: UnsupportedDirective, host: string): string {
+  const { keyword, file, line } = directive;
+  if (keyword === "match") {
+    const match = ["Match", ...(directive.args ?? [])].join(" ");
+    return `${file}:${line}: ${match} is not supported by vla-provision; ssh(1) evaluates Match for every connection, so what this config means for any host is uncertain. Pass --ssh-config /dev/null and connect with --ssh user@host:port`;
+  }
+  // Connecting directly where the user's config routes elsewhere would be a surprise.
+  return `${file}:${line}: ${keyword} for ${host} is not supported by vla-provision; connect with --ssh user@host:port directly`;
 }
 
 function hostKeyAlgorithmsFor(types: string[]): string[] {
@@ -96,22 +106,48 @@ function hostKeyAlgorithmsFor(types: string[]): string[] {
 }
 
 interface KnownHosts {
-  /** Every known_hosts file's text, together. */
-  knownText: string;
-  /** The file a new key is recorded in, and its text. */
-  file: string;
-  fileText: string;
+  /** Every file consulted, as ssh(1) orders them: the user's, then the system-wide ones. */
+  files: KnownHostsFile[];
+  /** Where a new key is recorded: the first user file (/dev/null when there is none). */
+  recordIn: KnownHostsFile;
+  hashNames: boolean;
+}
+
+async function readKnownHosts(
+  options: ConnectOptions,
+  config: ResolvedSshConfig | undefined,
+): Promise<KnownHosts> {
+  const userPaths = options.knownHosts
+    ? [options.knownHosts]
+    : (config?.userKnownHostsFiles ?? [join(homedir(), ".ssh", "known_hosts")]);
+  // Even with --known-hosts: ssh(1)'s -o UserKnownHostsFile leaves GlobalKnownHostsFile in force.
+  const globalPaths =
+    config?.globalKnownHostsFiles ?? options.globalKnownHostsFiles ?? GLOBAL_KNOWN_HOSTS_FILES;
+  const userFiles = await readKnownHostsFiles(userPaths);
+  return {
+    files: [...userFiles, ...(await readKnownHostsFiles(globalPaths))],
+    recordIn: userFiles[0] ?? { path: "/dev/null", text: "" },
+    hashNames: config?.hashKnownHosts ?? false,
+  };
+}
+
+/** The files' texts; a file that cannot be read counts as empty, as in ssh(1). */
+function readKnownHostsFiles(paths: readonly string[]): Promise<KnownHostsFile[]> {
+  return Promise.all(
+    paths.map(async (path) => ({ path, text: await readFile(path, "utf8").catch(() => "") })),
+  );
 }
 
 function verifyHostKey(
-  { knownText, file, fileText }: KnownHosts,
+  knownHosts: KnownHosts,
   host: string,
   port: number,
   keyType: string,
   blob: Buffer,
   acceptNew: boolean,
 ): HostKeyVerdict {
-  const check = checkHostKey(knownText, host, port, keyType, blob.toString("base64"));
+  const { files, recordIn, hashNames } = knownHosts;
+  const check = checkHostKeyInFiles(files, host, port, keyType, blob.toString("base64"));
   const name = port === 22 ? host : `[${host}]:${port}`;
   const fingerprint = fingerprintSha256(blob);
   switch (check.status) {
@@ -120,23 +156,41 @@ function verifyHostKey(
     case "revoked":
       return {
         accept: false,
-        refusal: `the host key of ${name} (${fingerprint}) is marked @revoked in ${file}`,
+        refusal: `the host key of ${name} (${fingerprint}) is marked @revoked in ${check.file} (line ${check.line})`,
       };
     case "changed":
       return {
         accept: false,
-        refusal: `HOST KEY CHANGED for ${name}: it presented ${keyType} ${fingerprint}, but ${file} (line ${check.lines.join(", ")}) records ${check.expected.join(", ")}. Refusing to connect: this can be an attack. If the host was reinstalled, remove the old entry (ssh-keygen -R '${name}') and connect again.`,
+        refusal: changedKeyRefusal(name, `${keyType} ${fingerprint}`, check),
       };
-    case "unknown":
+    case "unknown": {
       if (!acceptNew) {
+        const consulted = files.map((file) => file.path).join(", ") || "no known_hosts file";
         return {
           accept: false,
-          refusal: `the host key of ${name} is not known (${keyType} ${fingerprint}, not in ${file}). Check the fingerprint, then pass --accept-new-host-key to record it, or add it with ssh-keyscan.`,
+          refusal: `the host key of ${name} is not known (${keyType} ${fingerprint}, not in ${consulted}). Check the fingerprint, then pass --accept-new-host-key to record it, or add it with ssh-keyscan.`,
         };
       }
-      recordHostKey(file, fileText, formatKnownHostsLine(host, port, keyType, blob));
+      const line = formatKnownHostsLine(host, port, keyType, blob, { hash: hashNames });
+      recordHostKey(recordIn.path, recordIn.text, line);
       return { accept: true };
+    }
   }
+}
+
+/** Names each file and line that records another key, and how to remove those entries. */
+function changedKeyRefusal(
+  name: string,
+  presented: string,
+  { records }: Extract<HostKeyFileCheck, { status: "changed" }>,
+): string {
+  const recorded = records
+    .map(({ file, line, fingerprint }) => `${file} (line ${line}) records ${fingerprint}`)
+    .join(", ");
+  const removals = [...new Set(records.map(({ file }) => file))]
+    .map((file) => `ssh-keygen -f '${file}' -R '${name}'`)
+    .join(", then ");
+  return `HOST KEY CHANGED for ${name}: it presented ${presented}, but ${recorded}. Refusing to connect: this can be an attack. If the host was reinstalled, remove the old entry (${removals}) and connect again.`;
 }
 
 function recordHostKey(file: string, knownText: string, line: string): void {

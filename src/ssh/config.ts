@@ -39,8 +39,23 @@ export interface ResolvedSshConfig {
   strictHostKeyChecking?: StrictHostKeyChecking;
   /** Expanded; ~/.ssh/known_hosts and ~/.ssh/known_hosts2 when unset; empty for `none`. */
   userKnownHostsFiles: string[];
-  /** Active keywords that change where or how to connect and that this resolver does not honour. */
-  unsupported: Array<{ keyword: string; file: string; line: number }>;
+  /**
+   * As written (ssh(1) expands nothing in them); empty for `none`; unset when the config does not
+   * say, for the caller to apply GLOBAL_KNOWN_HOSTS_FILES.
+   */
+  globalKnownHostsFiles?: string[];
+  /** Whether a newly accepted host key is recorded under a hashed name. */
+  hashKnownHosts?: boolean;
+  /** Directives that change where or how to connect and that this resolver does not honour. */
+  unsupported: UnsupportedDirective[];
+}
+
+/** A directive the resolver read but cannot honour; `args` is set for Match (its criteria). */
+export interface UnsupportedDirective {
+  keyword: string;
+  args?: string[];
+  file: string;
+  line: number;
 }
 
 export interface ResolveOptions {
@@ -71,6 +86,12 @@ const UNSUPPORTED_KEYWORDS = new Set([
   "certificatefile",
   "canonicalizehostname",
 ]);
+
+/** OpenSSH's GlobalKnownHostsFile when ssh_config sets none. */
+export const GLOBAL_KNOWN_HOSTS_FILES: readonly string[] = [
+  "/etc/ssh/ssh_known_hosts",
+  "/etc/ssh/ssh_known_hosts2",
+];
 
 // ssh(1) stops following Include this deep (READCONF_MAX_DEPTH).
 const MAX_INCLUDE_DEPTH = 16;
@@ -157,6 +178,13 @@ export function resolveSshConfig(
   if (found.strictHostKeyChecking !== undefined) {
     resolved.strictHostKeyChecking = found.strictHostKeyChecking;
   }
+  if (found.hashKnownHosts !== undefined) resolved.hashKnownHosts = found.hashKnownHosts;
+  const globalKnownHosts = found.globalKnownHostsFiles;
+  if (globalKnownHosts !== undefined) {
+    resolved.globalKnownHostsFiles = isNone(globalKnownHosts)
+      ? []
+      : globalKnownHosts.map((file) => file.arg);
+  }
 
   const localUser = opts.localUser ?? currentUserName();
   const tokens: Record<string, string> = {
@@ -178,9 +206,12 @@ export function resolveSshConfig(
     { arg: "~/.ssh/known_hosts", file: "<default>", line: 0 },
     { arg: "~/.ssh/known_hosts2", file: "<default>", line: 0 },
   ];
-  const isNone = knownHosts.length === 1 && knownHosts[0]?.arg.toLowerCase() === "none";
-  resolved.userKnownHostsFiles = isNone ? [] : knownHosts.map(expandPath);
+  resolved.userKnownHostsFiles = isNone(knownHosts) ? [] : knownHosts.map(expandPath);
   return resolved;
+}
+
+function isNone(files: Located[]): boolean {
+  return files.length === 1 && files[0]?.arg.toLowerCase() === "none";
 }
 
 /** A value and where it was written, for error messages. */
@@ -198,7 +229,9 @@ interface CollectedValues {
   identitiesOnly?: boolean;
   strictHostKeyChecking?: StrictHostKeyChecking;
   userKnownHostsFiles?: Located[];
-  unsupported: Array<{ keyword: string; file: string; line: number }>;
+  globalKnownHostsFiles?: Located[];
+  hashKnownHosts?: boolean;
+  unsupported: UnsupportedDirective[];
 }
 
 function collectValues(doc: SshConfigDocument, alias: string): CollectedValues {
@@ -213,9 +246,11 @@ function collectValues(doc: SshConfigDocument, alias: string): CollectedValues {
           state.active = !state.neverMatch && hostPatternsMatch(directive, alias);
           break;
         case "match":
-          // Only `Match all` is understood; a block under any other criteria (host, user, exec,
-          // canonical, final, ...) is skipped, since its outcome cannot be known without ssh(1).
-          state.active = !state.neverMatch && directive.args.join(" ").toLowerCase() === "all";
+          // Only `Match all` is understood. Other criteria (host, user, exec, canonical, final,
+          // ...) are evaluated by ssh(1) for every connection, so whichever host is asked for,
+          // the outcome is unknown: reported, unless it sits in an Include that brings in nothing.
+          if (!isMatchAll(directive) && !state.neverMatch) noteUnsupported(directive);
+          state.active = !state.neverMatch && isMatchAll(directive);
           break;
         case "include": {
           const outerActive = state.active;
@@ -259,15 +294,28 @@ function collectValues(doc: SshConfigDocument, alias: string): CollectedValues {
       case "userknownhostsfile":
         values.userKnownHostsFiles ??= directive.args.map((arg) => ({ arg, ...at }));
         break;
+      case "globalknownhostsfile":
+        values.globalKnownHostsFiles ??= directive.args.map((arg) => ({ arg, ...at }));
+        break;
+      case "hashknownhosts":
+        values.hashKnownHosts ??= parseYesNo(first, directive);
+        break;
       default:
-        if (
-          UNSUPPORTED_KEYWORDS.has(directive.keyword) &&
-          !values.unsupported.some((u) => u.keyword === directive.keyword)
-        ) {
-          values.unsupported.push({ keyword: directive.keyword, ...at });
-        }
+        if (UNSUPPORTED_KEYWORDS.has(directive.keyword)) noteUnsupported(directive);
     }
   }
+
+  /** Notes the first directive of each unsupported keyword. */
+  function noteUnsupported(directive: SshConfigDirective) {
+    if (values.unsupported.some((u) => u.keyword === directive.keyword)) return;
+    const { keyword, file, line } = directive;
+    const args = keyword === "match" ? { args: directive.args } : {};
+    values.unsupported.push({ keyword, ...args, file, line });
+  }
+}
+
+function isMatchAll(directive: SshConfigDirective): boolean {
+  return directive.args.join(" ").toLowerCase() === "all";
 }
 
 function hostPatternsMatch(directive: SshConfigDirective, alias: string): boolean {

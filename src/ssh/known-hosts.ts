@@ -1,7 +1,7 @@
 /**
  * known_hosts (sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"): is the key a host presents the one on record?
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { matchSshPattern } from "./config.js";
 
 export type HostKeyCheck =
@@ -64,15 +64,65 @@ export function checkHostKey(
   return { status: "unknown" };
 }
 
-/** The line to append for a newly accepted key, in the plain form ssh(1) writes with HashKnownHosts no. */
+export interface KnownHostsFile {
+  path: string;
+  text: string;
+}
+
+/** Where a known_hosts entry is, and for a changed key, the fingerprint of the key it holds. */
+export type HostKeyFileCheck =
+  | { status: "match"; file: string; line: number }
+  | { status: "unknown" }
+  | { status: "changed"; records: Array<{ file: string; line: number; fingerprint: string }> }
+  | { status: "revoked"; file: string; line: number };
+
+/**
+ * checkHostKey over several files read as one, as ssh(1) reads its user and global known_hosts
+ * files together: a revocation anywhere wins, then a match anywhere.
+ */
+export function checkHostKeyInFiles(
+  files: KnownHostsFile[],
+  host: string,
+  port: number,
+  keyType: string,
+  keyBlobBase64: string,
+): HostKeyFileCheck {
+  let match: { file: string; line: number } | undefined;
+  const records: Array<{ file: string; line: number; fingerprint: string }> = [];
+  for (const { path, text } of files) {
+    const check = checkHostKey(text, host, port, keyType, keyBlobBase64);
+    if (check.status === "revoked") return { status: "revoked", file: path, line: check.line };
+    if (check.status === "match") match ??= { file: path, line: check.line };
+    if (check.status === "changed") {
+      check.lines.forEach((line, i) => {
+        records.push({ file: path, line, fingerprint: check.expected[i] as string });
+      });
+    }
+  }
+  if (match) return { status: "match", ...match };
+  return records.length > 0 ? { status: "changed", records } : { status: "unknown" };
+}
+
+/**
+ * The line to append for a newly accepted key, as ssh(1) writes it: the plain name, or with
+ * `hash` (HashKnownHosts yes) `|1|salt|HMAC-SHA1(salt, name)` under a fresh 20-byte salt.
+ */
 export function formatKnownHostsLine(
   host: string,
   port: number,
   keyType: string,
   keyBlob: string | Buffer,
+  { hash = false }: { hash?: boolean } = {},
 ): string {
   const base64 = typeof keyBlob === "string" ? keyBlob : keyBlob.toString("base64");
-  return `${knownHostsName(host, port)} ${keyType} ${base64}`;
+  const name = knownHostsName(host, port);
+  return `${hash ? hashedName(name) : name} ${keyType} ${base64}`;
+}
+
+function hashedName(name: string): string {
+  const salt = randomBytes(20);
+  const hash = createHmac("sha1", salt).update(name).digest();
+  return `|1|${salt.toString("base64")}|${hash.toString("base64")}`;
 }
 
 /** `SHA256:<base64 without padding>`, as ssh-keygen -l and ssh(1)'s warnings print it. */

@@ -1,10 +1,14 @@
 import { execFileSync } from "node:child_process";
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type ConnectOptions, resolveEndpoint } from "../../src/hosts/connect.js";
 import {
   checkHostKey,
+  checkHostKeyInFiles,
   fingerprintSha256,
   formatKnownHostsLine,
   knownHostsName,
@@ -215,6 +219,214 @@ describe.skipIf(!hasSshKeygen)("known_hosts, checked against ssh-keygen's own ou
     expect(checkHostKey(text, "127.0.0.1", 2201, "ssh-ed25519", key("vm").blob).status).toBe(
       "match",
     );
+  });
+
+  it("records a new key hashed, as ssh(1) does with HashKnownHosts yes", async () => {
+    const vm = key("vm");
+    const line = formatKnownHostsLine("127.0.0.1", 2201, vm.type, vm.blob, { hash: true });
+    expect(line).toMatch(/^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 \S+$/);
+    expect(line).not.toContain("127.0.0.1");
+    const [salt, hash] = (line.split(" ")[0] as string).split("|").slice(2);
+    const expected = createHmac("sha1", Buffer.from(salt as string, "base64"))
+      .update("[127.0.0.1]:2201")
+      .digest("base64");
+    expect(hash).toBe(expected);
+    expect(line.endsWith(` ${vm.type} ${vm.blob}`)).toBe(true);
+    expect(checkHostKey(line, "127.0.0.1", 2201, vm.type, vm.blob)).toEqual({
+      status: "match",
+      line: 1,
+    });
+    expect(checkHostKey(line, "127.0.0.1", 22, vm.type, vm.blob).status).toBe("unknown");
+    const file = join(dir, "recorded-hashed");
+    await writeFile(file, `${line}\n`);
+    expect(sshKeygen(["-F", "[127.0.0.1]:2201", "-f", file])).toContain("found: line 1");
+    // A fresh salt for every line, as ssh(1) draws.
+    expect(formatKnownHostsLine("127.0.0.1", 2201, vm.type, vm.blob, { hash: true })).not.toBe(
+      line,
+    );
+  });
+});
+
+/** An ssh-ed25519 public key blob, made without ssh-keygen. */
+function ed25519Blob(): Buffer {
+  const jwk = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" });
+  const sshString = (bytes: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  return Buffer.concat([
+    sshString(Buffer.from("ssh-ed25519")),
+    sshString(Buffer.from(jwk.x as string, "base64url")),
+  ]);
+}
+
+const old = ed25519Blob();
+const current = ed25519Blob();
+const otherHosts = ed25519Blob();
+const entryLine = (hosts: string, blob: Buffer) =>
+  `${hosts} ssh-ed25519 ${blob.toString("base64")}`;
+
+describe("checkHostKeyInFiles", () => {
+  const check = (files: Array<{ path: string; text: string }>) =>
+    checkHostKeyInFiles(files, "gpu01", 22, "ssh-ed25519", current.toString("base64"));
+
+  it("names the file and line that hold the key", () => {
+    const files = [
+      { path: "/u/known_hosts", text: entryLine("other", otherHosts) },
+      { path: "/etc/ssh/ssh_known_hosts", text: `# lab\n${entryLine("gpu01", current)}\n` },
+    ];
+    expect(check(files)).toEqual({ status: "match", file: "/etc/ssh/ssh_known_hosts", line: 2 });
+  });
+
+  it("names every file and line that records another key", () => {
+    const files = [
+      { path: "/u/known_hosts", text: entryLine("other", otherHosts) },
+      { path: "/u/known_hosts2", text: `\n\n${entryLine("gpu01", old)}` },
+      { path: "/etc/ssh/ssh_known_hosts", text: entryLine("gpu01,gpu01.lab", otherHosts) },
+    ];
+    expect(check(files)).toEqual({
+      status: "changed",
+      records: [
+        { file: "/u/known_hosts2", line: 3, fingerprint: fingerprintSha256(old) },
+        { file: "/etc/ssh/ssh_known_hosts", line: 1, fingerprint: fingerprintSha256(otherHosts) },
+      ],
+    });
+  });
+
+  it("refuses a key revoked in any file, and knows nothing without entries", () => {
+    const revoked = `@revoked * ssh-ed25519 ${current.toString("base64")}`;
+    const files = [
+      { path: "/u/known_hosts", text: entryLine("gpu01", current) },
+      { path: "/etc/ssh/ssh_known_hosts", text: `# lab\n${revoked}` },
+    ];
+    expect(check(files)).toEqual({ status: "revoked", file: "/etc/ssh/ssh_known_hosts", line: 2 });
+    expect(check([{ path: "/u/known_hosts", text: entryLine("other", old) }])).toEqual({
+      status: "unknown",
+    });
+    expect(check([])).toEqual({ status: "unknown" });
+  });
+});
+
+describe("resolveEndpoint: the known_hosts files it reads and writes", () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "connect-known-hosts-"));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** A fresh directory holding these files; returns the path of a name in it. */
+  async function scratch(files: Record<string, string>): Promise<(name: string) => string> {
+    const dir = await mkdtemp(join(root, "case-"));
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    return (name) => join(dir, name);
+  }
+
+  async function presentKey(
+    at: (name: string) => string,
+    blob: Buffer,
+    options: Partial<ConnectOptions> = {},
+  ) {
+    const endpoint = await resolveEndpoint("gpu01", {
+      sshConfig: at("config"),
+      acceptNewHostKey: false,
+      globalKnownHostsFiles: [at("global")],
+      ...options,
+    });
+    return endpoint.verifyHostKey("ssh-ed25519", blob);
+  }
+
+  const userFileConfig = (at: (name: string) => string) =>
+    `Host *\n  UserKnownHostsFile ${at("user")}\n`;
+
+  it("accepts a key recorded only in a global known_hosts file", async () => {
+    const at = await scratch({ global: `${entryLine("gpu01", current)}\n` });
+    await writeFile(at("config"), userFileConfig(at));
+    expect(await presentKey(at, current)).toEqual({ accept: true });
+    expect(existsSync(at("user"))).toBe(false);
+  });
+
+  it("refuses a key that differs from a global file's, naming that file and line", async () => {
+    const at = await scratch({ global: `# lab\n${entryLine("gpu01", old)}\n` });
+    await writeFile(at("config"), userFileConfig(at));
+    const verdict = await presentKey(at, current);
+    expect(verdict.accept).toBe(false);
+    expect(verdict.refusal).toContain("HOST KEY CHANGED for gpu01");
+    expect(verdict.refusal).toContain(`${at("global")} (line 2) records ${fingerprintSha256(old)}`);
+    expect(verdict.refusal).not.toContain(at("user"));
+  });
+
+  it("refuses a key revoked in a global file, naming it", async () => {
+    const at = await scratch({ global: `@revoked * ssh-ed25519 ${current.toString("base64")}\n` });
+    await writeFile(at("config"), userFileConfig(at));
+    const verdict = await presentKey(at, current, { acceptNewHostKey: true });
+    expect(verdict.accept).toBe(false);
+    expect(verdict.refusal).toContain(`marked @revoked in ${at("global")} (line 1)`);
+  });
+
+  it("keeps consulting the global files when --known-hosts names the user's file", async () => {
+    const at = await scratch({ config: "", mine: "", global: `${entryLine("gpu01", old)}\n` });
+    const verdict = await presentKey(at, current, { knownHosts: at("mine") });
+    expect(verdict.accept).toBe(false);
+    expect(verdict.refusal).toContain(`${at("global")} (line 1)`);
+    expect(await presentKey(at, old, { knownHosts: at("mine") })).toEqual({ accept: true });
+  });
+
+  it("names the user file that holds a changed key, not the first one", async () => {
+    const at = await scratch({
+      first: `${entryLine("other", otherHosts)}\n`,
+      second: `# moved here\n\n${entryLine("gpu01", old)}\n`,
+    });
+    await writeFile(at("config"), `UserKnownHostsFile ${at("first")} ${at("second")}\n`);
+    const verdict = await presentKey(at, current);
+    expect(verdict.refusal).toContain(`${at("second")} (line 3) records ${fingerprintSha256(old)}`);
+    expect(verdict.refusal).not.toContain(at("first"));
+  });
+
+  it("records a new key in the first user file only, never in a global one", async () => {
+    const globalText = `${entryLine("other", otherHosts)}\n`;
+    const at = await scratch({ global: globalText });
+    await writeFile(at("config"), `UserKnownHostsFile ${at("first")} ${at("second")}\n`);
+    expect(await presentKey(at, current, { acceptNewHostKey: true })).toEqual({ accept: true });
+    await vi.waitFor(async () => {
+      expect(await readFile(at("first"), "utf8").catch(() => "")).toBe(
+        `${entryLine("gpu01", current)}\n`,
+      );
+    });
+    expect(await readFile(at("global"), "utf8")).toBe(globalText);
+    expect(existsSync(at("second"))).toBe(false);
+  });
+
+  it("records a new key hashed when ssh_config says HashKnownHosts yes", async () => {
+    const at = await scratch({});
+    await writeFile(
+      at("config"),
+      `Host gpu01\n  HashKnownHosts yes\n  Port 2222\n  UserKnownHostsFile ${at("user")}\n`,
+    );
+    expect(await presentKey(at, current, { acceptNewHostKey: true })).toEqual({ accept: true });
+    const text = await vi.waitFor(async () => {
+      const written = await readFile(at("user"), "utf8");
+      expect(written).not.toBe("");
+      return written;
+    });
+    expect(text).toMatch(/^\|1\|[A-Za-z0-9+/]{27}=\|[A-Za-z0-9+/]{27}= ssh-ed25519 \S+\n$/);
+    expect(text).not.toContain("gpu01");
+    const base64 = current.toString("base64");
+    expect(checkHostKey(text, "gpu01", 2222, "ssh-ed25519", base64).status).toBe("match");
+  });
+
+  it("reads the GlobalKnownHostsFile ssh_config names instead of the default", async () => {
+    const at = await scratch({
+      global: `${entryLine("gpu01", old)}\n`,
+      lab_global: `${entryLine("gpu01", current)}\n`,
+    });
+    await writeFile(
+      at("config"),
+      `${userFileConfig(at)}  GlobalKnownHostsFile ${at("lab_global")}\n`,
+    );
+    expect(await presentKey(at, current)).toEqual({ accept: true });
   });
 });
 

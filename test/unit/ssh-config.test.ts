@@ -4,7 +4,9 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
+import { resolveEndpoint } from "../../src/hosts/connect.js";
 import {
+  GLOBAL_KNOWN_HOSTS_FILES,
   loadSshConfig,
   matchSshPattern,
   parseSshConfig,
@@ -57,6 +59,9 @@ function asSshG(resolved: ResolvedSshConfig) {
     identitiesonly: resolved.identitiesOnly ? "yes" : "no",
     stricthostkeychecking: strict[resolved.strictHostKeyChecking ?? "ask"],
     userknownhostsfile: resolved.userKnownHostsFiles.join(" ") || "none",
+    globalknownhostsfile:
+      (resolved.globalKnownHostsFiles ?? GLOBAL_KNOWN_HOSTS_FILES).join(" ") || "none",
+    hashknownhosts: resolved.hashKnownHosts ? "yes" : "no",
   };
 }
 
@@ -138,7 +143,14 @@ describe("resolveSshConfig", () => {
         "/home/ana/.ssh/known_hosts.d/gpu-01.lab.example_2022_lab",
         "/etc/ssh/lab_known_hosts",
       ],
-      unsupported: [],
+      unsupported: [
+        {
+          keyword: "match",
+          args: ["host", "no-host-is-called-this"],
+          file: labConfig,
+          line: 26,
+        },
+      ],
     });
   });
 
@@ -166,6 +178,44 @@ describe("resolveSshConfig", () => {
     });
   });
 
+  it("reads GlobalKnownHostsFile (one or more paths, or none) and HashKnownHosts", async () => {
+    const doc = await loadSshConfig(fixture("known-hosts-ssh-config"));
+    expect(resolveSshConfig(doc, "hashed")).toMatchObject({
+      globalKnownHostsFiles: ["/srv/lab/ssh_known_hosts", "/srv/lab/ssh_known_hosts.d/gpu"],
+      hashKnownHosts: true,
+    });
+    expect(resolveSshConfig(doc, "no-global")).toMatchObject({
+      globalKnownHostsFiles: [],
+      hashKnownHosts: true,
+    });
+    expect(resolveSshConfig(doc, "other")).toMatchObject({
+      globalKnownHostsFiles: ["/etc/ssh/lab_known_hosts"],
+      hashKnownHosts: false,
+    });
+  });
+
+  it("leaves GlobalKnownHostsFile unset where no block that applies sets it", () => {
+    const text = "Host lab\n  GlobalKnownHostsFile /srv/g\n";
+    expect(resolveSshConfig(text, "lab").globalKnownHostsFiles).toEqual(["/srv/g"]);
+    expect(resolveSshConfig(text, "h").globalKnownHostsFiles).toBeUndefined();
+  });
+
+  it("refuses a Match other than `Match all`, whichever host is asked for", () => {
+    const text = "Host a\n  User x\nMatch host b\n  User y\nMatch all\n  Port 2022\n";
+    for (const alias of ["a", "b", "c"]) {
+      const resolved = resolveSshConfig(text, alias);
+      expect(resolved.unsupported).toEqual([
+        { keyword: "match", args: ["host", "b"], file: "<ssh config>", line: 3 },
+      ]);
+      expect(resolved.port).toBe(2022);
+    }
+  });
+
+  it("understands `Match all` without reporting it", () => {
+    const resolved = resolveSshConfig("Host other\n  User x\nMATCH All\n  User y\n", "h");
+    expect(resolved).toMatchObject({ user: "y", unsupported: [] });
+  });
+
   it("expands environment variables in IdentityFile and maps UserKnownHostsFile none to no file", async () => {
     const resolved = resolveSshConfig(await loadSshConfig(labConfig), "isolated", {
       home: "/h",
@@ -190,6 +240,7 @@ describe("resolveSshConfig", () => {
     ["Host a\n  Port 70000", /<ssh config>:2: bad port 70000/],
     ["Host a\n  IdentitiesOnly maybe", /expected yes or no/],
     ["Host a\n  StrictHostKeyChecking sometimes", /bad StrictHostKeyChecking value/],
+    ["Host a\n  HashKnownHosts maybe", /<ssh config>:2: expected yes or no, got maybe/],
     ["Host a\n  IdentityFile ~/.ssh/%z", /unknown token %z/],
     ["Host a\n  IdentityFile ${NOT_SET_ANYWHERE}/k", /NOT_SET_ANYWHERE is not set/],
     ["Host\n", /Host without a pattern/],
@@ -203,6 +254,25 @@ describe("resolveSshConfig", () => {
     await expect(loadSshConfig("/nonexistent/ssh_config")).rejects.toThrow(
       "Cannot read SSH config file /nonexistent/ssh_config: ENOENT",
     );
+  });
+});
+
+describe("resolveEndpoint and a Match line", () => {
+  it("refuses the config as a usage error naming the Match line, for any target", async () => {
+    for (const target of ["gpu-01", "ops@192.0.2.7:2222"]) {
+      const error = await resolveEndpoint(target, {
+        sshConfig: labConfig,
+        acceptNewHostKey: false,
+        globalKnownHostsFiles: [],
+      }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UsageError);
+      const message = (error as Error).message;
+      expect(message).toContain(
+        `${labConfig}:26: Match host no-host-is-called-this is not supported by vla-provision;`,
+      );
+      expect(message).toContain("--ssh-config /dev/null");
+      expect(message).not.toContain("\n");
+    }
   });
 });
 
@@ -244,6 +314,20 @@ describe("Include", () => {
     expect(resolveSshConfig(doc, "rel")).toMatchObject({ user: "fallback", port: 2345 });
   });
 
+  it("reports a Match read through an Include, not one under a block that does not apply", async () => {
+    const doc = await loadSshConfig(join(dir, "config"), { home: join(dir, "home") });
+    expect(resolveSshConfig(doc, "gpu").unsupported).toEqual([
+      {
+        keyword: "match",
+        args: ["host", "none"],
+        file: join(dir, "conf.d/20-match.conf"),
+        line: 1,
+      },
+    ]);
+    expect(resolveSshConfig(doc, "other").unsupported).toEqual([]);
+    expect(resolveSshConfig(doc, "rel").unsupported).toEqual([]);
+  });
+
   it.skipIf(!hasTool("ssh"))("agrees with ssh -G on the absolute Includes", async () => {
     const doc = await loadSshConfig(join(dir, "config"), { home: join(dir, "home") });
     const check = expectSameAsOpenSsh(join(dir, "config"), doc);
@@ -277,6 +361,14 @@ describe.skipIf(!hasTool("ssh"))("the same answers as OpenSSH's ssh -G", () => {
     check("gpu-01", { user: "bob", port: 2200 });
     check("box.internal", { port: 2022 });
   });
+
+  it.each([["hashed"], ["no-global"], ["other"]])(
+    "on the known_hosts keywords: %s",
+    async (alias) => {
+      const file = fixture("known-hosts-ssh-config");
+      expectSameAsOpenSsh(file, await loadSshConfig(file))(alias);
+    },
+  );
 
   it.each([["noble"], ["jammy"], ["bookworm"]])(
     "on the vagrant ssh-config output: %s",
