@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 
 /**
- * Just enough OpenPGP (RFC 4880) to verify a repository key before apt trusts it: dearmor,
- * primary-key fingerprint, and whether the key can still sign (expiry of the key and its sub-keys).
- * No gpg is needed on the host.
+ * Just enough OpenPGP (RFC 4880) to verify a repository key before apt trusts it: dearmor and armor,
+ * splitting a key file into its keys, primary-key fingerprints, and whether a key can still sign
+ * (expiry of the key and its sub-keys). No gpg is needed on the host.
  */
 
 export interface PublicKeyInfo {
@@ -14,18 +14,27 @@ export interface PublicKeyInfo {
   subkeys: { fingerprint: string; createdAt: Date; expiresAt?: Date; revoked: boolean }[];
 }
 
-const ARMOR_BLOCK =
-  /-----BEGIN PGP PUBLIC KEY BLOCK-----([\s\S]*?)-----END PGP PUBLIC KEY BLOCK-----/;
+const BEGIN_PUBLIC_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+const END_PUBLIC_KEY = "-----END PGP PUBLIC KEY BLOCK-----";
+const ARMOR_BLOCKS =
+  /-----BEGIN PGP PUBLIC KEY BLOCK-----([\s\S]*?)-----END PGP PUBLIC KEY BLOCK-----/g;
 
 export function isArmored(data: Buffer): boolean {
   return data.subarray(0, 64).toString("latin1").includes("-----BEGIN PGP");
 }
 
-/** The binary packets of an ASCII-armored key (headers and the CRC line dropped). */
+/**
+ * The binary packets of an ASCII-armored key (headers and the CRC line dropped). Several armored
+ * blocks, as `cat a.asc b.asc` makes them, give their packets one after the other.
+ */
 export function dearmor(text: string): Buffer {
-  const block = ARMOR_BLOCK.exec(text);
-  if (!block?.[1]) throw new Error("not an ASCII-armored OpenPGP public key");
-  const lines = block[1].split(/\r?\n/).map((l) => l.trim());
+  const blocks = [...text.matchAll(ARMOR_BLOCKS)].map((match) => match[1] ?? "");
+  if (blocks.length === 0) throw new Error("not an ASCII-armored OpenPGP public key");
+  return Buffer.concat(blocks.map(armoredBody));
+}
+
+function armoredBody(block: string): Buffer {
+  const lines = block.split(/\r?\n/).map((l) => l.trim());
   const blank = lines.indexOf("", 1);
   const body = (blank >= 0 ? lines.slice(blank + 1) : lines).filter(
     (l) => l && !l.startsWith("=") && !l.includes(":"),
@@ -33,15 +42,37 @@ export function dearmor(text: string): Buffer {
   return Buffer.from(body.join(""), "base64");
 }
 
+/** ASCII armor as `gpg --armor --export` writes it: no headers, 64-character lines, CRC-24. */
+export function armor(binary: Buffer): string {
+  const lines = binary.toString("base64").match(/.{1,64}/g) ?? [];
+  return [BEGIN_PUBLIC_KEY, "", ...lines, `=${crc24Base64(binary)}`, END_PUBLIC_KEY, ""].join("\n");
+}
+
+/** RFC 4880 section 6.1: the armor checksum. */
+function crc24Base64(data: Buffer): string {
+  let crc = 0xb704ce;
+  for (const byte of data) {
+    crc ^= byte << 16;
+    for (let bit = 0; bit < 8; bit++) {
+      crc <<= 1;
+      if (crc & 0x1000000) crc ^= 0x1864cfb;
+    }
+  }
+  return Buffer.from([(crc >> 16) & 0xff, (crc >> 8) & 0xff, crc & 0xff]).toString("base64");
+}
+
 interface Packet {
   tag: number;
   body: Buffer;
+  /** The whole packet as found, header included. */
+  bytes: Buffer;
 }
 
 function readPackets(data: Buffer): Packet[] {
   const packets: Packet[] = [];
   let pos = 0;
   while (pos < data.length) {
+    const start = pos;
     const header = data[pos++] ?? 0;
     if ((header & 0x80) === 0) throw new Error("invalid OpenPGP packet header");
     let tag: number;
@@ -68,7 +99,11 @@ function readPackets(data: Buffer): Packet[] {
       } else length = data.length - pos;
     }
     if (pos + length > data.length) throw new Error("truncated OpenPGP packet");
-    packets.push({ tag, body: data.subarray(pos, pos + length) });
+    packets.push({
+      tag,
+      body: data.subarray(pos, pos + length),
+      bytes: data.subarray(start, pos + length),
+    });
     pos += length;
   }
   return packets;
@@ -120,11 +155,86 @@ function readSignature(body: Buffer): SignatureInfo | undefined {
   return info;
 }
 
+/** Packet tags (RFC 4880 section 4.3) that make up a transferable public key (section 11.1). */
+const TAG = {
+  signature: 2,
+  publicKey: 6,
+  trust: 12,
+  userId: 13,
+  publicSubkey: 14,
+  userAttribute: 17,
+} as const;
+const KEY_COMPONENT_TAGS: ReadonlySet<number> = new Set([
+  TAG.signature,
+  TAG.trust,
+  TAG.userId,
+  TAG.publicSubkey,
+  TAG.userAttribute,
+]);
+
+/** A primary key packet and the packets that belong to it. */
+type KeyPackets = [Packet, ...Packet[]];
+
+/**
+ * The packets of each transferable public key in the data: a primary key packet and everything up
+ * to the next one. Any other packet (a secret key, say) is refused rather than carried along inside
+ * a key, where gpg would read it as a key of its own.
+ */
+function keyPackets(data: Buffer): KeyPackets[] {
+  const keys: KeyPackets[] = [];
+  for (const packet of readPackets(isArmored(data) ? dearmor(data.toString("latin1")) : data)) {
+    const current = keys.at(-1);
+    if (packet.tag === TAG.publicKey) keys.push([packet]);
+    else if (!KEY_COMPONENT_TAGS.has(packet.tag)) {
+      throw new Error(`unexpected OpenPGP packet (tag ${packet.tag}) in a public key file`);
+    } else if (!current) throw new Error("OpenPGP data does not start with a public key");
+    else current.push(packet);
+  }
+  return keys;
+}
+
+export interface KeyBlock {
+  /** The primary key's fingerprint. */
+  fingerprint: string;
+  /** The key's packets exactly as found, headers included, so its signatures stay valid. */
+  bytes: Buffer;
+}
+
+/** Split key data (armored or binary) into its transferable public keys, in file order. */
+export function splitKeys(data: Buffer): KeyBlock[] {
+  return keyPackets(data).map((packets) => ({
+    fingerprint: keyFingerprint(packets[0].body),
+    bytes: Buffer.concat(packets.map((p) => p.bytes)),
+  }));
+}
+
+export type KeySearch =
+  | { found: true; bytes: Buffer; others: string[] }
+  | { found: false; fingerprints: string[] };
+
+/**
+ * The packets of the key with this fingerprint alone, wherever it is in the data, and the
+ * fingerprints of the other keys beside it; or, when it is absent, the fingerprints found.
+ */
+export function findKey(data: Buffer, fingerprint: string): KeySearch {
+  const keys = splitKeys(data);
+  if (keys.length === 0) throw new Error("no OpenPGP public key found");
+  const expected = normalizeFingerprint(fingerprint);
+  const match = keys.find((key) => key.fingerprint === expected);
+  const others = keys.filter((key) => key !== match).map((key) => key.fingerprint);
+  return match
+    ? { found: true, bytes: match.bytes, others }
+    : { found: false, fingerprints: others };
+}
+
 /** Read the primary key (the first one in the data) and its sub-keys. */
 export function readPublicKey(data: Buffer): PublicKeyInfo {
-  const packets = readPackets(isArmored(data) ? dearmor(data.toString("latin1")) : data);
-  const primary = packets[0];
-  if (primary?.tag !== 6) throw new Error("no OpenPGP public key found");
+  const [packets] = keyPackets(data);
+  if (!packets) throw new Error("no OpenPGP public key found");
+  return describeKey(packets);
+}
+
+function describeKey([primary, ...rest]: KeyPackets): PublicKeyInfo {
   const created = (body: Buffer) => new Date(body.readUInt32BE(1) * 1000);
   const info: PublicKeyInfo = {
     fingerprint: keyFingerprint(primary.body),
@@ -134,9 +244,8 @@ export function readPublicKey(data: Buffer): PublicKeyInfo {
   let newestSelfSig = -1;
   let current: PublicKeyInfo["subkeys"][number] | undefined;
   let newestBinding = -1;
-  for (const packet of packets.slice(1)) {
-    if (packet.tag === 6) break; // a second key in the same file: not ours to judge
-    if (packet.tag === 14) {
+  for (const packet of rest) {
+    if (packet.tag === TAG.publicSubkey) {
       current = {
         fingerprint: keyFingerprint(packet.body),
         createdAt: created(packet.body),
@@ -145,7 +254,7 @@ export function readPublicKey(data: Buffer): PublicKeyInfo {
       info.subkeys.push(current);
       newestBinding = -1;
     }
-    if (packet.tag !== 2) continue;
+    if (packet.tag !== TAG.signature) continue;
     const sig = readSignature(packet.body);
     if (!sig) continue;
     const at = sig.createdAt ?? 0;

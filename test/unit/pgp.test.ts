@@ -1,122 +1,101 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import {
+  armor,
   dearmor,
+  findKey,
   formatFingerprint,
   isArmored,
   isExpired,
   isFingerprint,
   normalizeFingerprint,
   readPublicKey,
+  splitKeys,
 } from "../../src/pgp.js";
 
-// Real keys made by gpg in a throw-away GNUPGHOME: the fingerprints the parser must find are the
-// ones gpg itself prints.
-let home: string;
+// Real keys made by gpg (test/fixtures/pgp/README.md): the fingerprints the parser must find are
+// the ones gpg itself printed for them, in gpg-show-keys.txt.
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/pgp/${name}`, import.meta.url));
 
-function gpg(args: string[]): Buffer {
-  return execFileSync(
-    "gpg",
-    ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...args],
-    {
-      env: { ...process.env, GNUPGHOME: home },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-}
-
-/** `fpr` records of `gpg --with-colons --fingerprint --fingerprint`: the primary's, then each sub-key's. */
-function gpgFingerprints(uid: string): string[] {
-  return gpg(["--with-colons", "--fingerprint", "--fingerprint", uid])
-    .toString("utf8")
-    .split("\n")
-    .filter((line) => line.startsWith("fpr:"))
-    .map((line) => line.split(":")[9] ?? "");
-}
-
-interface TestKey {
+interface GpgFingerprints {
   primary: string;
   subkeys: string[];
+}
+
+/** `gpg --show-keys --with-colons` output, by the e-mail address of each key's user ID. */
+function readGpgColons(text: string): Map<string, GpgFingerprints> {
+  const keys = new Map<string, GpgFingerprints>();
+  let current: GpgFingerprints = { primary: "", subkeys: [] };
+  let previous = "";
+  for (const fields of text.split("\n").map((line) => line.split(":"))) {
+    const [record = "", , , , , , , , , value = ""] = fields;
+    if (record === "pub") current = { primary: "", subkeys: [] };
+    if (record === "fpr" && previous === "pub") current.primary = value;
+    if (record === "fpr" && previous === "sub") current.subkeys.push(value);
+    if (record === "uid") keys.set(/<(.+)>/.exec(value)?.[1] ?? value, current);
+    previous = record;
+  }
+  return keys;
+}
+
+const GPG = readGpgColons(fixture("gpg-show-keys.txt").toString("utf8"));
+
+interface TestKey extends GpgFingerprints {
   armored: Buffer;
   binary: Buffer;
 }
 
-function exportKey(uid: string): TestKey {
-  const [primary = "", ...subkeys] = gpgFingerprints(uid);
-  return {
-    primary,
-    subkeys,
-    armored: gpg(["--export", "--armor", primary]),
-    binary: gpg(["--export", primary]),
-  };
+function testKey(name: string, email: string): TestKey {
+  const fingerprints = GPG.get(email);
+  if (!fingerprints) throw new Error(`gpg-show-keys.txt has no key for ${email}`);
+  return { ...fingerprints, armored: fixture(`${name}.asc`), binary: fixture(`${name}.gpg`) };
 }
 
-const OLD = "20200101T000000!";
-let fresh: TestKey;
-let expiredSubkey: TestKey;
-let expiredPrimary: TestKey;
+const genuine = testKey("genuine", "genuine@example.org");
+const other = testKey("other", "other@example.org");
+const expiredSubkey = testKey("expired-subkey", "old@example.org");
+const expiredPrimary = testKey("expired-primary", "gone@example.org");
 
-beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), "vla-pgp-"));
+/** `gpg --export OTHER GENUINE`: one binary file, genuine first. */
+const genuineAndOtherExport = fixture("genuine-and-other.gpg");
+/** `gpg --armor --export OTHER GENUINE`: one armored block holding both keys. */
+const genuineAndOtherArmored = fixture("genuine-and-other.asc");
+/** The same export from a keyring that holds the other key first. */
+const otherAndGenuineExport = fixture("other-and-genuine.gpg");
+/** Two `gpg --armor --export` outputs, one after the other, as `cat a.asc b.asc` makes them. */
+const concatenated = (...keys: TestKey[]) => Buffer.concat(keys.map((k) => k.armored));
 
-  // A key that can sign with its primary, plus a signing sub-key valid for a day from now.
-  gpg(["--quick-gen-key", "Fresh <fresh@example.org>", "rsa2048", "sign,cert", "0"]);
-  const [freshPrimary = ""] = gpgFingerprints("fresh@example.org");
-  gpg(["--quick-add-key", freshPrimary, "rsa2048", "sign", "1d"]);
-  fresh = exportKey("fresh@example.org");
-
-  // Made on 2020-01-01: a certify-only primary that never expires, whose only signing sub-key
-  // expired on 2020-01-02.
-  gpg([
-    "--faked-system-time",
-    OLD,
-    "--quick-gen-key",
-    "Old <old@example.org>",
-    "rsa2048",
-    "cert",
-    "0",
-  ]);
-  const [oldPrimary = ""] = gpgFingerprints("old@example.org");
-  gpg(["--faked-system-time", OLD, "--quick-add-key", oldPrimary, "rsa2048", "sign", "1d"]);
-  expiredSubkey = exportKey("old@example.org");
-
-  // Made on 2020-01-01 with a primary key that expired the next day.
-  gpg([
-    "--faked-system-time",
-    OLD,
-    "--quick-gen-key",
-    "Gone <gone@example.org>",
-    "rsa2048",
-    "sign,cert",
-    "1d",
-  ]);
-  expiredPrimary = exportKey("gone@example.org");
-}, 120_000);
-
-afterAll(() => {
-  execFileSync("gpgconf", ["--kill", "gpg-agent"], { env: { ...process.env, GNUPGHOME: home } });
-  rmSync(home, { recursive: true, force: true });
+describe("the fixtures", () => {
+  it("hold what gpg printed for them", () => {
+    expect(genuine.primary).toMatch(/^[0-9A-F]{40}$/);
+    expect(genuine.subkeys).toHaveLength(1);
+    expect(other.subkeys).toHaveLength(1);
+    expect(genuineAndOtherExport.equals(Buffer.concat([genuine.binary, other.binary]))).toBe(true);
+    expect(otherAndGenuineExport.equals(Buffer.concat([other.binary, genuine.binary]))).toBe(true);
+  });
 });
 
 describe("readPublicKey on keys made by gpg", () => {
   it("finds gpg's primary fingerprint in the armored export", () => {
-    expect(isArmored(fresh.armored)).toBe(true);
-    expect(readPublicKey(fresh.armored).fingerprint).toBe(fresh.primary);
+    expect(isArmored(genuine.armored)).toBe(true);
+    expect(readPublicKey(genuine.armored).fingerprint).toBe(genuine.primary);
   });
 
   it("finds gpg's primary fingerprint in the binary export", () => {
-    expect(isArmored(fresh.binary)).toBe(false);
-    expect(readPublicKey(fresh.binary).fingerprint).toBe(fresh.primary);
+    expect(isArmored(genuine.binary)).toBe(false);
+    expect(readPublicKey(genuine.binary).fingerprint).toBe(genuine.primary);
   });
 
   it("lists the sub-keys with gpg's fingerprints", () => {
-    expect(fresh.subkeys).toHaveLength(1);
-    const key = readPublicKey(fresh.binary);
-    expect(key.subkeys.map((s) => s.fingerprint)).toEqual(fresh.subkeys);
+    const key = readPublicKey(genuine.binary);
+    expect(key.subkeys.map((s) => s.fingerprint)).toEqual(genuine.subkeys);
     expect(key.subkeys[0]?.revoked).toBe(false);
+  });
+
+  it("reads only the first key of a file that holds two", () => {
+    const key = readPublicKey(genuineAndOtherExport);
+    expect(key.fingerprint).toBe(genuine.primary);
+    expect(key.subkeys.map((s) => s.fingerprint)).toEqual(genuine.subkeys);
   });
 
   it("reads creation and expiry times from the packets and self-signatures", () => {
@@ -147,27 +126,161 @@ describe("readPublicKey on keys made by gpg", () => {
   });
 
   it("throws on a truncated key", () => {
-    expect(() => readPublicKey(fresh.binary.subarray(0, 100))).toThrow("truncated OpenPGP packet");
+    expect(() => readPublicKey(genuine.binary.subarray(0, 100))).toThrow(
+      "truncated OpenPGP packet",
+    );
+  });
+});
+
+describe("splitKeys", () => {
+  it("finds the one key of a single export, its packets byte for byte", () => {
+    for (const data of [genuine.binary, genuine.armored]) {
+      const keys = splitKeys(data);
+      expect(keys.map((k) => k.fingerprint)).toEqual([genuine.primary]);
+      expect(keys[0]?.bytes.equals(genuine.binary)).toBe(true);
+    }
+  });
+
+  it("splits gpg's binary export of two keys into each key's own export", () => {
+    const keys = splitKeys(genuineAndOtherExport);
+    expect(keys.map((k) => k.fingerprint)).toEqual([genuine.primary, other.primary]);
+    expect(keys[0]?.bytes.equals(genuine.binary)).toBe(true);
+    expect(keys[1]?.bytes.equals(other.binary)).toBe(true);
+  });
+
+  it("splits one armored block holding two keys", () => {
+    expect(splitKeys(genuineAndOtherArmored).map((k) => k.fingerprint)).toEqual([
+      genuine.primary,
+      other.primary,
+    ]);
+  });
+
+  it("reads every block of concatenated armored exports, in file order", () => {
+    const keys = splitKeys(concatenated(other, genuine));
+    expect(keys.map((k) => k.fingerprint)).toEqual([other.primary, genuine.primary]);
+    expect(keys[1]?.bytes.equals(genuine.binary)).toBe(true);
+  });
+
+  it("finds no key in empty data", () => {
+    expect(splitKeys(Buffer.alloc(0))).toEqual([]);
+  });
+
+  it("refuses data that does not start with a public key packet", () => {
+    // A user ID packet (tag 13) on its own.
+    expect(() => splitKeys(Buffer.from([0xcd, 0x01, 0x41]))).toThrow(
+      "OpenPGP data does not start with a public key",
+    );
+  });
+
+  it("refuses packets that have no place in a public key, such as a secret key", () => {
+    // A secret-key packet (tag 5) after the genuine key: gpg would read it as a key of its own.
+    const secretKeyPacket = Buffer.from([0xc5, 0x01, 0x04]);
+    expect(() => splitKeys(Buffer.concat([genuine.binary, secretKeyPacket]))).toThrow(
+      "unexpected OpenPGP packet (tag 5)",
+    );
+  });
+});
+
+describe("findKey", () => {
+  function expectOnlyGenuine(data: Buffer, others: string[]) {
+    const found = findKey(data, genuine.primary);
+    expect(found).toEqual({ found: true, bytes: expect.any(Buffer), others });
+    if (!found.found) return;
+    expect(found.bytes.equals(genuine.binary)).toBe(true);
+    // Read back by the splitter: exactly one key, gpg's fingerprints for it and its sub-key.
+    expect(splitKeys(found.bytes).map((k) => k.fingerprint)).toEqual([genuine.primary]);
+    const key = readPublicKey(found.bytes);
+    expect(key.subkeys.map((s) => s.fingerprint)).toEqual(genuine.subkeys);
+  }
+
+  it("takes the genuine key alone out of genuine + other, armored exports concatenated", () => {
+    expectOnlyGenuine(concatenated(genuine, other), [other.primary]);
+  });
+
+  it("takes the genuine key alone out of a single `gpg --export` of both keys", () => {
+    expectOnlyGenuine(genuineAndOtherExport, [other.primary]);
+    expectOnlyGenuine(genuineAndOtherArmored, [other.primary]);
+  });
+
+  it("finds the genuine key after another one", () => {
+    expectOnlyGenuine(otherAndGenuineExport, [other.primary]);
+    expectOnlyGenuine(concatenated(other, genuine), [other.primary]);
+  });
+
+  it("returns the genuine key alone unchanged, with no other keys", () => {
+    expectOnlyGenuine(genuine.binary, []);
+    expectOnlyGenuine(genuine.armored, []);
+  });
+
+  it("accepts the expected fingerprint in any of the usual spellings", () => {
+    expect(findKey(genuine.binary, formatFingerprint(genuine.primary)).found).toBe(true);
+    expect(findKey(genuine.binary, `0x${genuine.primary.toLowerCase()}`).found).toBe(true);
+  });
+
+  it("says the expected key is absent, and which keys were found", () => {
+    expect(findKey(other.armored, genuine.primary)).toEqual({
+      found: false,
+      fingerprints: [other.primary],
+    });
+  });
+
+  it("throws when the data holds no key at all", () => {
+    expect(() => findKey(Buffer.alloc(0), genuine.primary)).toThrow("no OpenPGP public key found");
+  });
+});
+
+describe("armor", () => {
+  it("writes what gpg --armor --export writes for the same keys, byte for byte", () => {
+    for (const key of [genuine, other, expiredSubkey, expiredPrimary]) {
+      expect(armor(key.binary)).toBe(key.armored.toString("latin1"));
+    }
+    expect(armor(genuineAndOtherExport)).toBe(genuineAndOtherArmored.toString("latin1"));
+  });
+
+  it("ends the body with the CRC-24 of the data (0x21CF02 for '123456789', RFC 4880's check value)", () => {
+    const lines = armor(Buffer.from("123456789")).split("\n");
+    expect(lines.at(-3)).toBe(`=${Buffer.from([0x21, 0xcf, 0x02]).toString("base64")}`);
+  });
+
+  it("wraps the base64 body at 64 characters", () => {
+    const text = armor(Buffer.alloc(200, 0xab));
+    const body = text.split("\n").slice(2, -3);
+    expect(body.map((line) => line.length)).toEqual([64, 64, 64, 64, 12]);
+    expect(text.startsWith("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n")).toBe(true);
+    expect(text.endsWith("\n-----END PGP PUBLIC KEY BLOCK-----\n")).toBe(true);
+  });
+
+  it("is undone by dearmor, for every length of data", () => {
+    for (let length = 0; length <= 100; length++) {
+      const data = Buffer.from(Array.from({ length }, (_, i) => (i * 37 + length) % 256));
+      expect(dearmor(armor(data)).equals(data)).toBe(true);
+    }
+    expect(dearmor(armor(genuineAndOtherExport)).equals(genuineAndOtherExport)).toBe(true);
   });
 });
 
 describe("dearmor", () => {
   it("turns gpg's armored export into its binary export, byte for byte", () => {
-    expect(dearmor(fresh.armored.toString("latin1")).equals(fresh.binary)).toBe(true);
+    expect(dearmor(genuine.armored.toString("latin1")).equals(genuine.binary)).toBe(true);
     expect(dearmor(expiredSubkey.armored.toString("latin1")).equals(expiredSubkey.binary)).toBe(
       true,
     );
   });
 
+  it("joins the blocks of concatenated armored exports", () => {
+    const binary = dearmor(concatenated(genuine, other).toString("latin1"));
+    expect(binary.equals(genuineAndOtherExport)).toBe(true);
+  });
+
   it("skips armor headers", () => {
-    const text = fresh.armored
+    const text = genuine.armored
       .toString("latin1")
       .replace(
         "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
         "-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: added by hand\n",
       );
     expect(text).toContain("Comment: added by hand");
-    expect(dearmor(text).equals(fresh.binary)).toBe(true);
+    expect(dearmor(text).equals(genuine.binary)).toBe(true);
   });
 
   it("throws on text without an armored block", () => {
@@ -176,8 +289,8 @@ describe("dearmor", () => {
 });
 
 describe("isExpired", () => {
-  it("is false for a fresh key", () => {
-    expect(isExpired(readPublicKey(fresh.armored))).toBe(false);
+  it("is false for a key that does not expire", () => {
+    expect(isExpired(readPublicKey(genuine.armored))).toBe(false);
   });
 
   it("is true when the only signing sub-key has expired", () => {
@@ -220,6 +333,8 @@ describe("fingerprints", () => {
     expect(formatFingerprint("0x9dc858229fc7dd38854ae2d88d81803c0ebfcd88")).toBe(
       "9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD88",
     );
-    expect(formatFingerprint(fresh.primary)).toBe((fresh.primary.match(/.{4}/g) ?? []).join(" "));
+    expect(formatFingerprint(genuine.primary)).toBe(
+      (genuine.primary.match(/.{4}/g) ?? []).join(" "),
+    );
   });
 });
