@@ -1,3 +1,5 @@
+import { collateralRemovals } from "../tasks/docker-conflicts.js";
+import { interruptedDpkg } from "../tasks/lib/apt.js";
 import { describeOs, unsupportedReason } from "../tasks/lib/distro.js";
 import { hasNvidiaRuntime, parseDaemonJson } from "./docker/daemon-json.js";
 import type { Facts } from "./facts/facts.js";
@@ -79,12 +81,17 @@ export function describeFacts(
     packages: Object.fromEntries(
       [...facts.packages.values()].filter((p) => p.installed).map((p) => [p.name, p.version]),
     ),
+    dpkg: describeDpkg(facts),
+    conflictRemoval: facts.conflictRemoval
+      ? { ...facts.conflictRemoval, collateral: collateralRemovals(facts) }
+      : null,
     snapDocker: facts.snapDocker,
     docker: {
       client: facts.docker.clientVersion ?? null,
       server: facts.docker.serverVersion ?? facts.docker.serverError ?? null,
       runtimes: facts.docker.runtimes,
       mirrors: facts.docker.mirrors,
+      runningContainers: facts.docker.runningContainers,
     },
     daemonJson: !facts.daemonJson.exists
       ? "absent"
@@ -125,7 +132,13 @@ export function describeFacts(
     freeDiskMiB: Object.fromEntries(
       Object.entries(facts.freeDiskKb).map(([m, kb]) => [m, Math.round(kb / 1024)]),
     ),
+    timedOut: facts.timedOut.map((section) => `${section}: timed out`),
   };
+}
+
+function describeDpkg(facts: Facts): string {
+  const where = interruptedDpkg(facts);
+  return where ? `interrupted (${where}): run \`sudo dpkg --configure -a\`` : "ok";
 }
 
 export function renderDoctor(report: { hosts: DoctorHost[] }): string {

@@ -24,6 +24,8 @@ export const dockerPackages: Step = {
   id: "docker-packages",
   title: "Install Docker CE packages",
   kind: "change",
+  // An upgrade or a switch from docker.io restarts dockerd in the packages' scripts.
+  restartsDockerd: true,
   packages: DOCKER_PACKAGES,
   check: (ctx) => checkPackageSet(ctx, set(ctx)),
   apply: (ctx) => installPackageSet(ctx, set(ctx)),

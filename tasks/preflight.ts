@@ -1,11 +1,12 @@
 import { parseDaemonJson } from "../src/docker/daemon-json.js";
 import type { StepContext } from "../src/engine/step.js";
 import { RefusedError, UsageError } from "../src/errors.js";
-import { parseLockHolders } from "../src/facts/facts.js";
+import { type Facts, parseLockHolders } from "../src/facts/facts.js";
 import { LOCK_HOLDERS_SCRIPT } from "../src/facts/probe-script.js";
 import { chooseCudaImage } from "../src/nvidia/cuda-image.js";
+import { collateralRemovals } from "./docker-conflicts.js";
 import { DOCKER_PACKAGES, DOCKER_VERSION_DECISION } from "./docker-packages.js";
-import { installedVersion } from "./lib/apt.js";
+import { DPKG_CONFIGURE_PENDING, installedVersion, interruptedDpkg } from "./lib/apt.js";
 import { codename, describeOs, dockerDistro, unsupportedReason } from "./lib/distro.js";
 import { DAEMON_JSON } from "./lib/dockerd.js";
 import { gpuState } from "./lib/nvidia.js";
@@ -29,8 +30,7 @@ export async function preflight(ctx: StepContext): Promise<string> {
       `${host.loginUser} cannot become root on this host: log in as root or as a user with sudo rights`,
     );
   }
-  if (!facts.targetUser)
-    throw new UsageError(`the user ${ctx.targetUser} does not exist on this host (--user)`);
+  checkTargetUser(ctx);
   if (facts.snapDocker && !options.replaceSnapDocker) {
     throw new RefusedError(
       "Docker is installed as a snap, which conflicts with Docker CE. Move your data off it and run again with --replace-snap-docker (it runs `snap remove docker`, which keeps an automatic snapshot), or remove it yourself",
@@ -50,9 +50,75 @@ export async function preflight(ctx: StepContext): Promise<string> {
       throw new RefusedError(`${DAEMON_JSON}: ${parsed.error}; fix it first, nothing was changed`);
   }
   const gpu = checkGpu(ctx);
+  checkCollateralRemovals(ctx);
   await resolvePins(ctx);
-  await waitForAptLocks(ctx);
+  // A dpkg that is running right now looks interrupted to dpkg --audit: read it again once apt is free.
+  if (await waitForAptLocks(ctx)) await ctx.refreshFacts();
+  await handleInterruptedDpkg(ctx);
   return `${describeOs(facts)}, ${host.privilege.mode}${gpu ? `; ${gpu}` : ""}`;
+}
+
+function checkTargetUser(ctx: StepContext): void {
+  if (ctx.facts.targetUser) return;
+  if (ctx.facts.timedOut.includes("target-user")) {
+    throw new RefusedError(
+      `looking up the user ${ctx.targetUser} did not answer (timed out): check the host's user directory (NSS, sssd, LDAP)`,
+    );
+  }
+  throw new UsageError(`the user ${ctx.targetUser} does not exist on this host (--user)`);
+}
+
+/** Refuse (or, in a dry run, warn) when removing the conflicting packages would take others with it. */
+function checkCollateralRemovals(ctx: StepContext): void {
+  if (ctx.options.yes) return;
+  const problem = collateralProblem(ctx.facts);
+  if (!problem) return;
+  if (ctx.options.dryRun) ctx.notice(`${problem} (a real run would refuse)`);
+  else throw new RefusedError(problem);
+}
+
+function collateralProblem(facts: Facts): string | undefined {
+  const error = facts.conflictRemoval?.error;
+  if (error) {
+    return `could not tell what removing the conflicting Docker packages would also remove (${error}); run again with --yes to allow it`;
+  }
+  const collateral = collateralRemovals(facts);
+  if (collateral.length === 0) return undefined;
+  return `removing the conflicting Docker packages would also remove: ${collateral.join(", ")}; run again with --yes to allow it`;
+}
+
+/** dpkg --configure -a runs maintainer scripts (a DKMS build takes minutes). */
+const DPKG_REPAIR_TIMEOUT_MS = 1_800_000;
+
+/** A dpkg run that stopped half way makes every apt command fail: refuse, or with --yes finish it. */
+async function handleInterruptedDpkg(ctx: StepContext): Promise<void> {
+  const { options } = ctx;
+  const where = interruptedDpkg(ctx.facts);
+  if (!where) return;
+  if (options.dryRun) {
+    const would = options.yes ? "run `dpkg --configure -a` first" : "refuse";
+    ctx.notice(`dpkg was interrupted (${where}): a real run would ${would}`);
+    return;
+  }
+  if (!options.yes) {
+    throw new RefusedError(
+      `dpkg was interrupted (${where}): run \`sudo dpkg --configure -a\`, or run again with --yes to let vla-provision run it`,
+    );
+  }
+  await ctx.host.run(DPKG_CONFIGURE_PENDING, {
+    privileged: true,
+    onOutput: ctx.log,
+    timeoutMs: DPKG_REPAIR_TIMEOUT_MS,
+    label: "dpkg --configure -a",
+  });
+  ctx.notice("repaired an interrupted dpkg: ran dpkg --configure -a");
+  await ctx.refreshFacts();
+  const left = interruptedDpkg(ctx.facts);
+  if (left) {
+    throw new RefusedError(
+      `dpkg is still not sound after dpkg --configure -a (${left}): see \`sudo dpkg --audit\` and fix it by hand`,
+    );
+  }
 }
 
 function checkGpu(ctx: StepContext): string | undefined {
@@ -119,13 +185,16 @@ async function resolvePins(ctx: StepContext): Promise<void> {
 
 const LOCK_POLL_SECONDS = 5;
 
-/** Wait (bounded) while another apt/dpkg (often unattended-upgrades) holds the lock; never kill it. */
-async function waitForAptLocks(ctx: StepContext): Promise<void> {
+/**
+ * Wait (bounded) while another apt/dpkg (often unattended-upgrades) holds the lock; never kill it.
+ * True when it waited.
+ */
+async function waitForAptLocks(ctx: StepContext): Promise<boolean> {
   let holders = ctx.facts.aptLocks;
-  if (holders.length === 0) return;
+  if (holders.length === 0) return false;
   if (ctx.options.dryRun) {
     ctx.notice(`apt is busy: ${describeHolders(holders)}; a real run would wait for it`);
-    return;
+    return false;
   }
   const deadline = Date.now() + ctx.options.aptLockWaitMs;
   while (holders.length > 0) {
@@ -142,6 +211,7 @@ async function waitForAptLocks(ctx: StepContext): Promise<void> {
     });
     holders = parseLockHolders(result.stdout);
   }
+  return true;
 }
 
 function describeHolders(holders: StepContext["facts"]["aptLocks"]): string {

@@ -1,6 +1,7 @@
 import { type AptSourceEntry, parseAptSourceFile } from "./apt-sources.js";
 import { type PackageState, parseDpkgQuery } from "./dpkg.js";
 import { type OsRelease, parseOsRelease } from "./os-release.js";
+import { APT_SIMULATION_TIMEOUT_S, PROBE_COMMAND_TIMEOUT_S, TIMED_OUT } from "./probe-script.js";
 import { keyValues, type Section, splitSections } from "./sections.js";
 
 export interface GpuProbe {
@@ -23,6 +24,14 @@ export interface DaemonJsonFact {
   text?: string;
 }
 
+/** What `apt-get -s remove` says removing the installed conflicting packages would remove. */
+export interface ConflictRemoval {
+  /** Every package apt would remove, the conflicting ones included, in apt's order. */
+  removes: string[];
+  /** Why the simulation failed (then `removes` may be incomplete). */
+  error?: string;
+}
+
 export interface Facts {
   identity: {
     uid: number;
@@ -43,6 +52,14 @@ export interface Facts {
     dockerdStarted?: string;
   };
   packages: Map<string, PackageState>;
+  /** What `dpkg --audit` printed: empty when dpkg's database is sound (or could not be read). */
+  dpkgAudit: string;
+  /** The login user's proxy variables (they may hold credentials: never shown). */
+  proxyEnv: Record<string, string>;
+  /** /var/lib/dpkg/updates holds entries: a dpkg run stopped before it finished (apt's "dpkg was interrupted"). */
+  dpkgJournalPending: boolean;
+  /** Absent when none of the probe's removal candidates (the conflicting packages) is installed. */
+  conflictRemoval?: ConflictRemoval;
   snapDocker: boolean;
   docker: {
     clientVersion?: string;
@@ -51,6 +68,8 @@ export interface Facts {
     runtimes: string[];
     mirrors: string[];
     images: string[];
+    /** Names of the running containers; empty when dockerd did not answer. */
+    runningContainers: string[];
   };
   dockerGroup?: { gid: number; members: string[] };
   targetUser?: { name: string; groups: string[] };
@@ -62,6 +81,13 @@ export interface Facts {
   nvidiaCtkVersion?: string;
   aptLocks: AptLockHolder[];
   freeDiskKb: Record<string, number>;
+  /** The probe sections whose command did not answer within its bound (exit code 124). */
+  timedOut: string[];
+}
+
+/** "<what> did not answer within 10 s (timed out)": how every probe timeout reads. */
+export function timedOutMessage(what: string, seconds = PROBE_COMMAND_TIMEOUT_S): string {
+  return `${what} did not answer within ${seconds} s (timed out)`;
 }
 
 export function parseProbe(output: string, targetUser: string): Facts {
@@ -105,10 +131,15 @@ export function parseProbe(output: string, targetUser: string): Facts {
       dockerdStarted: init.dockerd_started,
     },
     packages: parseDpkgQuery(body("dpkg")),
+    proxyEnv: keyValues(body("proxy-env")),
+    dpkgAudit: sections.get("dpkg-audit")?.code === TIMED_OUT ? "" : body("dpkg-audit").trim(),
+    dpkgJournalPending: body("dpkg-journal").trim() !== "",
+    conflictRemoval: parseConflictRemoval(sections.get("apt-remove")),
     snapDocker: ok("snap-docker") && /^docker\s/m.test(body("snap-docker")),
     docker: {
       ...parseDocker(sections.get("docker-client"), sections.get("docker-server")),
-      images: ok("docker-images") ? body("docker-images").split("\n").filter(Boolean) : [],
+      images: ok("docker-images") ? lines(body("docker-images")) : [],
+      runningContainers: ok("docker-containers") ? lines(body("docker-containers")) : [],
     },
     dockerGroup: ok("docker-group") ? parseGroup(body("docker-group")) : undefined,
     targetUser: ok("target-user")
@@ -124,20 +155,43 @@ export function parseProbe(output: string, targetUser: string): Facts {
       : undefined,
     aptLocks: parseLockHolders(body("apt-locks")),
     freeDiskKb: parseDisk(body("disk")),
+    timedOut: [...sections.values()].filter((s) => s.code === TIMED_OUT).map((s) => s.name),
   };
+}
+
+function lines(body: string): string[] {
+  return body.split("\n").filter(Boolean);
+}
+
+/** `Remv <name> [<version>]` lines of `apt-get -s remove`. */
+export function parseConflictRemoval(section: Section | undefined): ConflictRemoval | undefined {
+  if (!section || section.code === 127) return undefined;
+  const removes = [...section.body.matchAll(/^Remv (\S+)/gm)].map((m) => m[1] ?? "");
+  if (section.code === 0) return { removes };
+  if (section.code === TIMED_OUT) {
+    return { removes, error: timedOutMessage("apt-get -s remove", APT_SIMULATION_TIMEOUT_S) };
+  }
+  const errors = lines(section.body).filter((l) => /^E: /.test(l));
+  const detail = errors[0] ?? lines(section.body).at(-1) ?? "";
+  return { removes, error: `apt-get -s remove exited with code ${section.code}: ${detail}` };
 }
 
 function parseDocker(
   client: Section | undefined,
   server: Section | undefined,
-): Omit<Facts["docker"], "images"> {
-  const docker: Omit<Facts["docker"], "images"> = { runtimes: [], mirrors: [] };
+): Omit<Facts["docker"], "images" | "runningContainers"> {
+  const docker: Omit<Facts["docker"], "images" | "runningContainers"> = {
+    runtimes: [],
+    mirrors: [],
+  };
   if (client?.code === 0) docker.clientVersion = /version\s+([^\s,]+)/i.exec(client.body)?.[1];
   if (server?.code === 0) {
     const [version = "", runtimes = "{}", mirrors = "[]"] = server.body.trim().split("|");
     docker.serverVersion = version;
     docker.runtimes = Object.keys(safeJson(runtimes) ?? {});
     docker.mirrors = (safeJson(mirrors) as string[] | null) ?? [];
+  } else if (server?.code === TIMED_OUT) {
+    docker.serverError = timedOutMessage("dockerd");
   } else if (server && server.code !== 127) {
     docker.serverError = server.body.trim().split("\n").slice(-2).join(" ");
   }
@@ -163,10 +217,12 @@ export function parseGpuSection(body: string): GpuProbe {
     lines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
   const values = keyValues(lines.filter((l) => /^[a-z_]+=/.test(l)).join("\n"));
   const proc = prefixed("proc: ");
+  const queryExitCode = Number(values.query_rc ?? 127);
   return {
     nvidiaSmiPresent: values.nvidia_smi === "present",
-    queryExitCode: Number(values.query_rc ?? 127),
-    queryOutput: prefixed("query: ").join("\n"),
+    queryExitCode,
+    queryOutput:
+      queryExitCode === TIMED_OUT ? timedOutMessage("nvidia-smi") : prefixed("query: ").join("\n"),
     procVersion: proc.length ? proc.join("\n") : undefined,
     lspciPresent: values.lspci === "present",
     lspciNvidia: prefixed("pci: "),

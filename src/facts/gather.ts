@@ -1,12 +1,20 @@
+import { CONFLICTING_PACKAGES } from "../../tasks/docker-conflicts.js";
+import { StepError } from "../errors.js";
 import type { Host } from "../hosts/host.js";
-import { shellJoin } from "../hosts/shell.js";
-import { type Facts, parseProbe } from "./facts.js";
-import { PROBE_SCRIPT } from "./probe-script.js";
+import { shellJoin, shellQuote } from "../hosts/shell.js";
+import { type Facts, parseProbe, timedOutMessage } from "./facts.js";
+import { PROBE_SCRIPT, TIMED_OUT } from "./probe-script.js";
 
 export interface ProbeOptions {
   /** Also read what only doctor shows: the docker client's version and the images on the host. */
   details?: boolean;
 }
+
+/**
+ * The whole probe's bound. Each command in it that can hang is bounded on its own; this catches
+ * what those cannot (a hung filesystem, a stuck shell).
+ */
+export const PROBE_TIMEOUT_MS = 300_000;
 
 /** Read every fact in one round trip. */
 export async function gatherFacts(
@@ -15,11 +23,25 @@ export async function gatherFacts(
   packages: readonly string[],
   options: ProbeOptions = {},
 ): Promise<Facts> {
-  // Each docker CLI call costs tens of milliseconds of the host's CPU on every probe; the steps
-  // do not need these two.
-  const script = `probe_details=${options.details ? 1 : 0}\nset -- ${shellJoin([targetUser, ...packages])}\n${PROBE_SCRIPT}`;
+  const script = [
+    // Each docker CLI call costs tens of milliseconds of the host's CPU on every probe; the steps
+    // do not need these two.
+    `probe_details=${options.details ? 1 : 0}`,
+    // apt simulates removing those of these that are installed (the docker-conflicts step removes them).
+    `removal_candidates=${shellQuote(CONFLICTING_PACKAGES.join(" "))}`,
+    `set -- ${shellJoin([targetUser, ...packages])}`,
+    PROBE_SCRIPT,
+  ].join("\n");
   // With a sudo password the probe runs as root, so root-only facts (dockerd's state) are read too.
   const privileged = host.privilege.mode === "sudo-password";
-  const result = await host.run(script, { label: "host probe", check: false, privileged });
+  const result = await host.run(script, {
+    label: "host probe",
+    check: false,
+    privileged,
+    timeoutMs: PROBE_TIMEOUT_MS,
+  });
+  if (result.code === TIMED_OUT) {
+    throw new StepError(timedOutMessage("the host probe", PROBE_TIMEOUT_MS / 1000));
+  }
   return parseProbe(result.stdout, targetUser);
 }

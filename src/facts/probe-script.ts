@@ -1,10 +1,25 @@
+import { PROXY_VARIABLES } from "../hosts/host.js";
 /**
  * The one batched probe: a POSIX sh script that prints every fact the steps need, in sections,
  * in ONE round trip. It runs as the login user; where passwordless sudo is available it reads the
  * root-only facts through `sudo -n`. Each section is `@@vla <name>` ... `@@vla-rc <code>`.
  * Arguments: $1 the account that will be added to the docker group, then the packages whose
- * dpkg state the steps read.
+ * dpkg state the steps read. Variables: $probe_details (1: also the docker client's version and
+ * the images), $removal_candidates (packages whose removal apt is asked to simulate when installed).
+ *
+ * Every command that waits on a daemon (dockerd, snapd, systemd, nvidia-smi's driver, NSS lookups,
+ * sudo) runs under `timeout`, so a frozen daemon costs at most PROBE_COMMAND_TIMEOUT_S seconds and
+ * its section ends with exit code 124.
  */
+
+/** How long one probe command may wait for a daemon before its section reports a timeout. */
+export const PROBE_COMMAND_TIMEOUT_S = 10;
+
+/** apt's simulation builds its cache (seconds on a big host) rather than waiting on a daemon. */
+export const APT_SIMULATION_TIMEOUT_S = 30;
+
+/** The exit code of coreutils `timeout` when it had to stop the command. */
+export const TIMED_OUT = 124;
 
 export const KEYRING_PATHS = [
   "/etc/apt/keyrings/docker.asc",
@@ -35,17 +50,41 @@ shift
 section() { printf '\n@@vla %s\n' "$1"; }
 rc() { printf '\n@@vla-rc %s\n' "$1"; }
 have() { command -v "$1" >/dev/null 2>&1; }
+# timeout exits 137 when its command needed SIGKILL: that timed out too.
+settle() { if [ "$1" = 137 ]; then return 124; fi; return "$1"; }
+bounded() { timeout -k 2 __TIMEOUT__ "$@"; settle $?; }
+# sudo outside, so timeout stops the command itself (sudo -n itself is checked, bounded, in identity).
+bounded_root() { $SUDO timeout -k 2 __TIMEOUT__ "$@"; settle $?; }
+bounded_apt() { timeout -k 2 __APT_TIMEOUT__ "$@"; settle $?; }
+# A GPU stuck in the driver can leave nvidia-smi unkillable (D state), and then timeout waits for
+# it forever: run it in the background into a file and stop waiting once the bound has passed.
+gpu_query() {
+  tmp=$(mktemp 2>/dev/null) || { query_out=$(bounded nvidia-smi "$@" 2>&1); query_rc=$?; return; }
+  # Redirected in a subshell: a function call's own redirections would keep the probe's stdout open.
+  ( exec >"$tmp" 2>&1 </dev/null; bounded nvidia-smi "$@" ) &
+  query_pid=$!
+  ticks=0
+  while kill -0 "$query_pid" 2>/dev/null && [ "$ticks" -lt __GPU_WAIT_TICKS__ ]; do sleep 0.05; ticks=$((ticks + 1)); done
+  if kill -0 "$query_pid" 2>/dev/null; then query_rc=124; else wait "$query_pid"; query_rc=$?; fi
+  query_out=$(cat "$tmp"); rm -f "$tmp"
+}
 SUDO=""
 section identity
 uid=$(id -u); printf 'uid=%s\nuser=%s\n' "$uid" "$(id -un)"
 if [ "$uid" != 0 ]; then
   if have sudo; then
     printf 'sudo=present\n'
-    if sudo -n true >/dev/null 2>&1; then printf 'sudo_nopasswd=yes\n'; SUDO="sudo -n"; else printf 'sudo_nopasswd=no\n'; fi
+    if bounded sudo -n true >/dev/null 2>&1; then printf 'sudo_nopasswd=yes\n'; SUDO="sudo -n"; else printf 'sudo_nopasswd=no\n'; fi
   else
     printf 'sudo=absent\n'
   fi
 fi
+rc 0
+section proxy-env
+for name in __PROXY_VARIABLES__; do
+  eval "value=\${$name-}"
+  [ -n "$value" ] && printf '%s=%s\n' "$name" "$value"
+done
 rc 0
 section os-release
 cat /etc/os-release 2>/dev/null; rc $?
@@ -55,9 +94,9 @@ section init
 printf 'pid1=%s\n' "$(cat /proc/1/comm 2>/dev/null)"
 if [ -d /run/systemd/system ]; then printf 'systemd_booted=yes\n'; else printf 'systemd_booted=no\n'; fi
 if have systemctl && [ -d /run/systemd/system ]; then
-  printf 'system_state=%s\n' "$(systemctl is-system-running 2>/dev/null)"
-  printf 'docker_active=%s\n' "$(systemctl is-active docker 2>/dev/null)"
-  printf 'docker_enabled=%s\n' "$(systemctl is-enabled docker 2>/dev/null)"
+  printf 'system_state=%s\n' "$(bounded systemctl is-system-running 2>/dev/null)"
+  printf 'docker_active=%s\n' "$(bounded systemctl is-active docker 2>/dev/null)"
+  printf 'docker_enabled=%s\n' "$(bounded systemctl is-enabled docker 2>/dev/null)"
 fi
 [ -x /etc/init.d/docker ] && printf 'docker_initscript=yes\n'
 pid=$(pidof dockerd 2>/dev/null | cut -d' ' -f1)
@@ -65,25 +104,36 @@ if [ -n "$pid" ]; then printf 'dockerd_pid=%s\ndockerd_started=%s\n' "$pid" "$(p
 rc 0
 section dpkg
 [ $# -gt 0 ] && dpkg-query -W -f='${"$"}{Package}\t${"$"}{db:Status-Abbrev}\t${"$"}{Version}\n' "$@" 2>/dev/null; rc 0
-section snap-docker
-if have snap; then snap list docker 2>/dev/null; rc $?; else rc 127; fi
-section docker-client
-if [ "$probe_details" = 1 ] && have docker; then docker --version 2>/dev/null; rc $?; else rc 127; fi
-section docker-server
-if have docker; then
-  if [ "$uid" = 0 ] || [ -n "$SUDO" ]; then
-    $SUDO docker info --format '{{.ServerVersion}}|{{json .Runtimes}}|{{json .RegistryConfig.Mirrors}}' 2>&1
-  else
-    docker info --format '{{.ServerVersion}}|{{json .Runtimes}}|{{json .RegistryConfig.Mirrors}}' 2>&1
-  fi
-  rc $?
+section dpkg-audit
+bounded dpkg --audit 2>&1; rc $?
+section dpkg-journal
+ls -A /var/lib/dpkg/updates 2>/dev/null | grep -E '^[0-9]+$'; rc 0
+section apt-remove
+removable=""
+[ -n "$removal_candidates" ] && removable=$(dpkg-query -W -f='${"$"}{Package}\t${"$"}{db:Status-Abbrev}\n' $removal_candidates 2>/dev/null | awk -F'\t' '$2 ~ /^[hi]i/ { print $1 }')
+if [ -n "$removable" ]; then
+  # No locking: as root a simulation would otherwise take (or fail on) the dpkg lock.
+  bounded_apt env LC_ALL=C apt-get -s -q -o Debug::NoLocking=true remove $removable 2>&1; rc $?
 else rc 127; fi
+section snap-docker
+if have snap; then bounded snap list docker 2>/dev/null; rc $?; else rc 127; fi
+section docker-client
+if [ "$probe_details" = 1 ] && have docker; then bounded docker --version 2>/dev/null; rc $?; else rc 127; fi
+section docker-server
+server_rc=127
+if have docker; then
+  bounded_root docker info --format '{{.ServerVersion}}|{{json .Runtimes}}|{{json .RegistryConfig.Mirrors}}' 2>&1
+  server_rc=$?
+fi
+rc $server_rc
+section docker-containers
+if [ "$server_rc" = 0 ]; then bounded_root docker ps --format '{{.Names}}' 2>/dev/null; rc $?; else rc 127; fi
 section docker-images
-if [ "$probe_details" = 1 ] && have docker && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then $SUDO docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null; rc $?; else rc 127; fi
+if [ "$probe_details" = 1 ] && [ "$server_rc" = 0 ] && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then bounded_root docker image ls --format '{{.Repository}}:{{.Tag}}' 2>/dev/null; rc $?; else rc 127; fi
 section docker-group
-getent group docker; rc $?
+bounded getent group docker; rc $?
 section target-user
-if [ -n "$user" ]; then getent passwd "$user" >/dev/null && id -nG "$user"; rc $?; else rc 2; fi
+if [ -n "$user" ]; then bounded getent passwd "$user" >/dev/null && bounded id -nG "$user"; rc $?; else rc 2; fi
 section daemon-json
 if [ -e /etc/docker/daemon.json ]; then
   if [ -r /etc/docker/daemon.json ]; then cat /etc/docker/daemon.json; rc $?; else $SUDO cat /etc/docker/daemon.json; rc $?; fi
@@ -99,9 +149,9 @@ done
 section gpu
 if have nvidia-smi; then
   printf 'nvidia_smi=present\n'
-  out=$(nvidia-smi --query-gpu=index,name,driver_version,compute_cap,memory.total --format=csv,noheader 2>&1)
-  printf 'query_rc=%s\n' "$?"
-  printf '%s\n' "$out" | sed 's/^/query: /'
+  gpu_query --query-gpu=index,name,driver_version,compute_cap,memory.total --format=csv,noheader
+  printf 'query_rc=%s\n' "$query_rc"
+  printf '%s\n' "$query_out" | sed 's/^/query: /'
 else printf 'nvidia_smi=absent\n'; fi
 if [ -r /proc/driver/nvidia/version ]; then sed 's/^/proc: /' /proc/driver/nvidia/version; fi
 if have lspci; then printf 'lspci=present\n'; lspci -nn 2>/dev/null | grep -Ei '\[10de:[0-9a-f]{4}\]' | grep -Ei 'vga|3d|display' | sed 's/^/pci: /'; else printf 'lspci=absent\n'; fi
@@ -112,7 +162,12 @@ section apt-locks
 __LOCK_HOLDERS__
 rc 0
 section disk
-df -Pk /var/lib /var/cache/apt 2>/dev/null | awk 'NR > 1 { print $6 "\t" $4 }'; rc 0
+bounded df -Pk /var/lib /var/cache/apt 2>/dev/null | awk 'NR > 1 { print $6 "\t" $4 }'; rc 0
 `
+  .replaceAll("__TIMEOUT__", String(PROBE_COMMAND_TIMEOUT_S))
+  .replace("__APT_TIMEOUT__", String(APT_SIMULATION_TIMEOUT_S))
+  // Ticks of 0.05 s: the background nvidia-smi gets its bound, timeout's -k grace, and one second more.
+  .replace("__GPU_WAIT_TICKS__", String((PROBE_COMMAND_TIMEOUT_S + 3) * 20))
+  .replace("__PROXY_VARIABLES__", PROXY_VARIABLES.join(" "))
   .replace("__KEYRINGS__", KEYRING_PATHS.join(" "))
   .replace("__LOCK_HOLDERS__", LOCK_HOLDERS_SCRIPT);

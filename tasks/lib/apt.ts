@@ -1,18 +1,44 @@
 import type { Facts } from "../../src/facts/facts.js";
 import { shellJoin } from "../../src/hosts/shell.js";
 
-/** apt-get that never asks, waits for a held lock, and keeps the user's changed config files. */
-export const APT_GET = [
-  "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q",
-  "-o DPkg::Lock::Timeout=600",
-  "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
-].join(" ");
+/** The user's --apt-lock-timeout; the CLI's default when a caller has no options at hand. */
+export type AptLockWait = { aptLockWaitMs: number };
+export const DEFAULT_APT_LOCK_WAIT: AptLockWait = { aptLockWaitMs: 600_000 };
 
-export const aptUpdate = () => `${APT_GET} update`;
-export const aptInstall = (packages: readonly string[]) =>
-  `${APT_GET} install --no-install-recommends ${shellJoin(packages)}`;
-export const aptRemove = (packages: readonly string[]) =>
-  `${APT_GET} remove ${shellJoin(packages)}`;
+/** apt-get that never asks, waits (up to the user's --apt-lock-timeout) for a held lock, and keeps the user's changed config files. */
+export function aptGet(wait: AptLockWait = DEFAULT_APT_LOCK_WAIT): string {
+  return [
+    "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q",
+    `-o DPkg::Lock::Timeout=${lockSeconds(wait)}`,
+    "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
+  ].join(" ");
+}
+
+/** apt wants whole seconds. */
+function lockSeconds(wait: AptLockWait): number {
+  return Math.max(0, Math.ceil(wait.aptLockWaitMs / 1000));
+}
+
+/** With the default lock wait; the steps use aptGet(ctx.options). */
+export const APT_GET = aptGet();
+
+export const aptUpdate = (wait?: AptLockWait) => `${aptGet(wait)} update`;
+export const aptInstall = (packages: readonly string[], wait?: AptLockWait) =>
+  `${aptGet(wait)} install --no-install-recommends ${shellJoin(packages)}`;
+export const aptRemove = (packages: readonly string[], wait?: AptLockWait) =>
+  `${aptGet(wait)} remove ${shellJoin(packages)}`;
+
+/** Finish what an interrupted dpkg left half done (unpacked or half-configured packages). */
+export const DPKG_CONFIGURE_PENDING =
+  "DEBIAN_FRONTEND=noninteractive dpkg --configure -a --force-confdef --force-confold";
+
+/**
+ * A host.run bound for `calls` apt commands in a row: each may wait for the lock as long as the
+ * user allows, then gets `workMs` to do its work.
+ */
+export function aptRunTimeoutMs(wait: AptLockWait, workMs: number, calls = 1): number {
+  return calls * (wait.aptLockWaitMs + workMs);
+}
 
 export function installed(facts: Facts, name: string): boolean {
   return facts.packages.get(name)?.installed ?? false;
@@ -21,6 +47,20 @@ export function installed(facts: Facts, name: string): boolean {
 export function installedVersion(facts: Facts, name: string): string | undefined {
   const state = facts.packages.get(name);
   return state?.installed ? state.version : undefined;
+}
+
+/** The first package (or line) dpkg --audit names, or why dpkg's journal says it was interrupted. */
+export function interruptedDpkg(facts: Facts): string | undefined {
+  if (facts.dpkgAudit) {
+    const lines = facts.dpkgAudit.split("\n");
+    const firstPackage = lines
+      .find((line) => /^ \S/.test(line))
+      ?.trim()
+      .split(/\s+/)[0];
+    return firstPackage ?? lines.find((line) => line.trim())?.trim();
+  }
+  if (facts.dpkgJournalPending) return "unfinished entries in /var/lib/dpkg/updates";
+  return undefined;
 }
 
 /** Parse an apt `Packages` index into package name -> versions offered. */

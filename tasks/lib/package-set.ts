@@ -2,7 +2,14 @@ import type { CheckResult, StepContext } from "../../src/engine/step.js";
 import { command, done, todo } from "../../src/engine/step.js";
 import { StepError } from "../../src/errors.js";
 import { shellJoin } from "../../src/hosts/shell.js";
-import { APT_GET, aptUpdate, installedVersion, parseMadison } from "./apt.js";
+import {
+  type AptLockWait,
+  aptGet,
+  aptRunTimeoutMs,
+  aptUpdate,
+  installedVersion,
+  parseMadison,
+} from "./apt.js";
 import { resolveVersion, satisfiesRange } from "./versions.js";
 
 export interface PackageSet {
@@ -25,12 +32,15 @@ function unsatisfied(ctx: StepContext, set: PackageSet): string[] {
   });
 }
 
-function installCommand(set: PackageSet, version: string | undefined): string {
+/** apt-cache reads the lists on disk: no lock, no network. */
+const MADISON_TIMEOUT_MS = 120_000;
+
+function installCommand(set: PackageSet, version: string | undefined, wait: AptLockWait): string {
   const words = set.packages.map((name) =>
     version && set.pinned.includes(name) ? `${name}=${version}` : name,
   );
   const downgrade = version ? " --allow-downgrades" : "";
-  return `${APT_GET} install${downgrade} ${shellJoin(words)}`;
+  return `${aptGet(wait)} install${downgrade} ${shellJoin(words)}`;
 }
 
 export function checkPackageSet(ctx: StepContext, set: PackageSet): CheckResult {
@@ -42,11 +52,10 @@ export function checkPackageSet(ctx: StepContext, set: PackageSet): CheckResult 
     return done(`installed: ${versions}${set.range ? ` (satisfies "${set.range}")` : ""}`);
   }
   const version = ctx.decisions.get(set.decisionKey);
+  const shownVersion = set.range ? (version ?? `<newest matching "${set.range}">`) : undefined;
   return todo(
-    command(aptUpdate()),
-    command(
-      installCommand(set, set.range ? (version ?? `<newest matching "${set.range}">`) : undefined),
-    ),
+    command(aptUpdate(ctx.options)),
+    command(installCommand(set, shownVersion, ctx.options)),
   );
 }
 
@@ -55,15 +64,16 @@ export async function installPackageSet(ctx: StepContext, set: PackageSet): Prom
     ctx.host.run(script, {
       privileged: true,
       onOutput: ctx.log,
-      timeoutMs: 1_800_000,
+      timeoutMs: aptRunTimeoutMs(ctx.options, 1_200_000),
       label: script.split(" ").slice(-6).join(" "),
     });
-  await run(aptUpdate());
+  await run(aptUpdate(ctx.options));
   let version = ctx.decisions.get(set.decisionKey);
   if (set.range && !version) {
     const first = set.pinned[0] ?? "";
     const madison = await ctx.host.run(`apt-cache madison ${shellJoin([first])}`, {
       label: "apt-cache madison",
+      timeoutMs: MADISON_TIMEOUT_MS,
     });
     const resolution = resolveVersion(
       first,
@@ -74,5 +84,5 @@ export async function installPackageSet(ctx: StepContext, set: PackageSet): Prom
     version = resolution.version;
     ctx.decisions.set(set.decisionKey, version);
   }
-  await run(installCommand(set, version));
+  await run(installCommand(set, version, ctx.options));
 }

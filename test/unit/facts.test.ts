@@ -4,10 +4,14 @@ import { describe, expect, it } from "vitest";
 import { parseAptSourceFile, sameRepository } from "../../src/facts/apt-sources.js";
 import { parseDpkgQuery } from "../../src/facts/dpkg.js";
 import { parseGpuSection, parseLockHolders, parseProbe } from "../../src/facts/facts.js";
+import { gatherFacts } from "../../src/facts/gather.js";
 import { classifyGpuState } from "../../src/facts/gpu.js";
 import { parseOsRelease } from "../../src/facts/os-release.js";
 import { PROBE_SCRIPT } from "../../src/facts/probe-script.js";
 import { keyValues, splitSections } from "../../src/facts/sections.js";
+import { Host } from "../../src/hosts/host.js";
+import { CONFLICTING_PACKAGES } from "../../tasks/docker-conflicts.js";
+import { RecordingTransport } from "./_helpers/fake-host.js";
 
 const fixture = (path: string) =>
   readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8");
@@ -363,6 +367,15 @@ describe("parseProbe on the real Debian 12 capture", () => {
   });
 });
 
+/** The sections the probe gained after the Debian 12 capture was taken, in the probe's order. */
+const SECTIONS_SINCE_CAPTURE = [
+  "proxy-env",
+  "dpkg-audit",
+  "dpkg-journal",
+  "apt-remove",
+  "docker-containers",
+];
+
 describe("the probe on this machine", () => {
   it("prints every section the capture holds, and the same identity, OS and architecture", () => {
     const output = execFileSync("sh", ["-c", `set -- root\n${PROBE_SCRIPT}`], { encoding: "utf8" });
@@ -371,11 +384,146 @@ describe("the probe on this machine", () => {
     // Files under /etc/apt differ from host to host; the fixed sections do not.
     const fixed = (text: string) =>
       [...splitSections(text).keys()].filter((name) => !/^(apt-source|keyring) /.test(name));
-    expect(fixed(output)).toEqual(fixed(PROBE_DEBIAN12));
-    expect(fixed(output)).toHaveLength(16);
+    const old = fixed(output).filter((name) => !SECTIONS_SINCE_CAPTURE.includes(name));
+    expect(old).toEqual(fixed(PROBE_DEBIAN12));
+    expect(fixed(output)).toEqual(expect.arrayContaining(SECTIONS_SINCE_CAPTURE));
+    expect(fixed(output)).toHaveLength(16 + SECTIONS_SINCE_CAPTURE.length);
     expect(live.identity).toEqual(saved.identity);
     expect(live.os).toEqual(saved.os);
     expect(live.arch).toEqual(saved.arch);
     expect(live.init.systemd).toBe(false);
+  });
+
+  it("reads the login user's proxy variables, and only those", () => {
+    const output = execFileSync("sh", ["-c", `set -- root\n${PROBE_SCRIPT}`], {
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        https_proxy: "http://labuser:s3cret@127.0.0.1:3128",
+        no_proxy: "127.0.0.1,localhost",
+        NOT_A_PROXY: "x",
+      },
+    });
+    expect(parseProbe(output, "root").proxyEnv).toEqual({
+      https_proxy: "http://labuser:s3cret@127.0.0.1:3128",
+      no_proxy: "127.0.0.1,localhost",
+    });
+  });
+
+  it("is valid POSIX sh and bounds every command that waits on a daemon", () => {
+    expect(() => execFileSync("sh", ["-n", "-c", PROBE_SCRIPT])).not.toThrow();
+    expect(PROBE_SCRIPT).not.toContain("__");
+    for (const command of [
+      "bounded_root docker info",
+      "bounded_root docker ps",
+      "bounded_root docker image ls",
+      "bounded snap list",
+      "bounded dpkg --audit",
+      "bounded nvidia-smi",
+      "bounded_apt env LC_ALL=C apt-get -s",
+    ]) {
+      expect(PROBE_SCRIPT).toContain(command);
+    }
+    expect(PROBE_SCRIPT).toContain("bounded() { timeout -k 2 10 ");
+  });
+});
+
+/** The Debian 12 capture with some of its sections replaced (or added) by a fault's capture. */
+const withSections = (file: string) =>
+  parseProbe(`${PROBE_DEBIAN12}\n${fixture(`probe/${file}`)}`, "root");
+
+describe("parseProbe on faults", () => {
+  it("reads the new facts of the capture as sound: nothing timed out, dpkg sound, nothing to remove", () => {
+    const facts = parseProbe(PROBE_DEBIAN12, "root");
+    expect(facts.timedOut).toEqual([]);
+    expect(facts.dpkgAudit).toBe("");
+    expect(facts.dpkgJournalPending).toBe(false);
+    expect(facts.conflictRemoval).toBeUndefined();
+    expect(facts.docker.runningContainers).toEqual([]);
+  });
+
+  it("says dockerd timed out when docker info did not answer (exit code 124)", () => {
+    const facts = withSections("debian12-frozen-daemons.sections.txt");
+    expect(facts.docker.serverError).toBe("dockerd did not answer within 10 s (timed out)");
+    expect(facts.docker.serverVersion).toBeUndefined();
+    expect(facts.docker.runningContainers).toEqual([]);
+    expect(facts.snapDocker).toBe(false);
+    expect(facts.timedOut).toEqual(["snap-docker", "docker-server"]);
+  });
+
+  it("says nvidia-smi timed out, and classifyGpuState passes that on", () => {
+    const facts = withSections("debian12-frozen-daemons.sections.txt");
+    expect(facts.gpu.queryExitCode).toBe(124);
+    expect(facts.gpu.queryOutput).toBe("nvidia-smi did not answer within 10 s (timed out)");
+    const state = classifyGpuState(facts.gpu);
+    expect(state.kind).toBe("no-driver");
+    expect("message" in state && state.message).toContain(
+      "nvidia-smi did not answer within 10 s (timed out)",
+    );
+  });
+
+  it("reads the names of the running containers", () => {
+    const facts = withSections("debian12-running-container.sections.txt");
+    expect(facts.docker.runningContainers).toEqual(["vla-testbed-debian12-d68d08"]);
+  });
+
+  it("reads what apt would remove with the conflicting packages", () => {
+    expect(withSections("debian12-apt-remove.sections.txt").conflictRemoval).toEqual({
+      removes: ["docker.io", "containerd", "runc"],
+    });
+    expect(withSections("debian12-apt-remove-collateral.sections.txt").conflictRemoval).toEqual({
+      removes: ["docker-clean", "docker.io", "containerd", "runc"],
+    });
+  });
+
+  it("reads a failed or timed-out removal simulation as an error", () => {
+    const failed = parseProbe(
+      `${PROBE_DEBIAN12}\n@@vla apt-remove\nReading package lists...\nE: Unmet dependencies. Try 'apt --fix-broken install' with no packages (or specify a solution).\n\n@@vla-rc 100\n`,
+      "root",
+    );
+    expect(failed.conflictRemoval).toEqual({
+      removes: [],
+      error:
+        "apt-get -s remove exited with code 100: E: Unmet dependencies. Try 'apt --fix-broken install' with no packages (or specify a solution).",
+    });
+    const timedOut = parseProbe(`${PROBE_DEBIAN12}\n@@vla apt-remove\n\n@@vla-rc 124\n`, "root");
+    expect(timedOut.conflictRemoval?.error).toBe(
+      "apt-get -s remove did not answer within 30 s (timed out)",
+    );
+  });
+
+  it("reads an interrupted dpkg from dpkg --audit and from dpkg's journal", () => {
+    const audited = withSections("debian12-dpkg-interrupted.sections.txt");
+    expect(audited.dpkgAudit).toMatch(/^The following packages are only half configured/);
+    expect(audited.dpkgAudit).toContain(" docker.io            Linux container runtime");
+    const journal = parseProbe(
+      `${PROBE_DEBIAN12}\n@@vla dpkg-journal\n0001\n\n@@vla-rc 0\n`,
+      "root",
+    );
+    expect(journal.dpkgJournalPending).toBe(true);
+    expect(journal.dpkgAudit).toBe("");
+  });
+
+  it("reads a timed-out dpkg --audit as no finding, and lists it as timed out", () => {
+    const facts = parseProbe(`${PROBE_DEBIAN12}\n@@vla dpkg-audit\n\n@@vla-rc 124\n`, "root");
+    expect(facts.dpkgAudit).toBe("");
+    expect(facts.timedOut).toEqual(["dpkg-audit"]);
+  });
+});
+
+describe("gatherFacts", () => {
+  it("bounds the whole probe and hands it the conflicting packages to simulate removing", async () => {
+    const transport = new RecordingTransport(() => ({ stdout: PROBE_DEBIAN12 }));
+    await gatherFacts(new Host(transport), "root", ["curl"]);
+    expect(transport.commands[0]).toMatch(/^timeout -k 10 300 sh -c /);
+    expect(transport.commands[0]).toContain("removal_candidates=");
+    expect(transport.commands[0]).toContain(CONFLICTING_PACKAGES.join(" "));
+  });
+
+  it("says the probe timed out rather than reading what it printed so far", async () => {
+    const transport = new RecordingTransport(() => ({ code: 124, stdout: "@@vla identity\n" }));
+    await expect(gatherFacts(new Host(transport), "root", [])).rejects.toThrow(
+      "the host probe did not answer within 300 s (timed out)",
+    );
   });
 });
