@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import semver from "semver";
+import type { AskConfirmation } from "./engine/restart-confirmation.js";
 import { exitCodeOf, messageOf, UsageError } from "./errors.js";
 import type { ConnectOptions } from "./hosts/connect.js";
+import { handleSignals, INTERRUPTED_EXIT_CODE, interruption } from "./interrupt.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
 import { parseSshTarget } from "./ssh/target.js";
+import { checkUrl, type UrlRules } from "./url.js";
 import { VERSION } from "./version.js";
 
 const EXAMPLES = `
@@ -129,16 +132,19 @@ function fail(message: string): never {
   throw new UsageError(message);
 }
 
-function checkUrl(flag: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(`${flag}: ${JSON.stringify(value)} is not a URL`);
-  }
-  if (!["http:", "https:"].includes(url.protocol))
-    fail(`${flag}: only http:// and https:// URLs are supported`);
-  return value.replace(/\/+$/, "");
+function checkUrlOption(
+  flag: string,
+  value: string,
+  notices: string[],
+  rules: UrlRules = { path: true },
+): string {
+  const checked = checkUrl(value, rules);
+  if (!checked.ok) fail(`${flag}: ${JSON.stringify(value)} ${checked.error}`);
+  if (checked.insecure)
+    notices.push(
+      `${flag} ${checked.url} uses plain http: only the verified repository key protects what is downloaded from it`,
+    );
+  return checked.url;
 }
 
 function checkFingerprint(flag: string, value: string): string {
@@ -170,6 +176,7 @@ export function toOptions(raw: RawOptions): {
   for (const value of raw.ssh) parseSshTarget(value);
   if (raw.user !== undefined && !/^[a-z_][a-z0-9_.-]*\$?$/i.test(raw.user))
     fail(`--user: ${JSON.stringify(raw.user)} is not a valid user name`);
+  const notices: string[] = [];
   const lockSeconds = Number(raw.aptLockTimeout);
   if (!Number.isInteger(lockSeconds) || lockSeconds < 0)
     fail("--apt-lock-timeout: expected a whole number of seconds");
@@ -185,14 +192,18 @@ export function toOptions(raw: RawOptions): {
     user: raw.user,
     dockerVersion: checkRange("--docker-version", raw.dockerVersion),
     toolkitVersion: checkRange("--toolkit-version", raw.toolkitVersion),
-    dockerRepo: checkUrl("--docker-repo", raw.dockerRepo),
+    dockerRepo: checkUrlOption("--docker-repo", raw.dockerRepo, notices),
     dockerKeyFingerprint: checkFingerprint("--docker-key-fingerprint", raw.dockerKeyFingerprint),
-    nvidiaRepo: checkUrl("--nvidia-repo", raw.nvidiaRepo),
+    nvidiaRepo: checkUrlOption("--nvidia-repo", raw.nvidiaRepo, notices),
     nvidiaKeyFingerprint: checkFingerprint("--nvidia-key-fingerprint", raw.nvidiaKeyFingerprint),
-    registryMirrors: raw.registryMirror.map((m) => checkUrl("--registry-mirror", m)),
+    // dockerd's mirrors are plain http(s) origins; a mirror's own security is TLS, not a key.
+    registryMirrors: raw.registryMirror.map((m) =>
+      checkUrlOption("--registry-mirror", m, [], { path: false }),
+    ),
     helloImage: checkImage("--hello-image", raw.helloImage) ?? OFFICIAL.helloImage,
     cudaImage: checkImage("--cuda-image", raw.cudaImage),
     aptLockWaitMs: lockSeconds * 1000,
+    notices,
   };
   if (raw.requireGpu && !raw.nvidia) fail("--require-gpu and --no-nvidia contradict each other");
   if (raw.identity) {
@@ -231,11 +242,26 @@ function passwordAsker(raw: RawOptions): (login: string) => Promise<string | und
   };
 }
 
+function confirmationAsker(raw: RawOptions): AskConfirmation {
+  return async (question) => {
+    if (raw.yes || raw.sudoPasswordStdin || !process.stdin.isTTY || !process.stderr.isTTY)
+      return undefined;
+    const { confirm } = await import("@inquirer/prompts");
+    return confirm({ message: question, default: false }, { output: process.stderr });
+  };
+}
+
 async function runProvision(raw: RawOptions): Promise<number> {
   const { options, connect, targets } = toOptions(raw);
   const { provision } = await import("./provision.js");
   const { runExitCode, renderSummary, toJson } = await import("./engine/report.js");
-  const report = await provision({ targets, connect, options, askPassword: passwordAsker(raw) });
+  const report = await provision({
+    targets,
+    connect,
+    options,
+    askPassword: passwordAsker(raw),
+    askConfirmation: confirmationAsker(raw),
+  });
   process.stderr.write(`${renderSummary(report)}\n`);
   if (options.json) process.stdout.write(`${toJson(report)}\n`);
   return runExitCode(report);
@@ -281,15 +307,32 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram((code) => {
     exitCode = code;
   });
+  const stopHandling = handleSignals(
+    (line) => process.stderr.write(`\n${line}\n`),
+    (code) => process.exit(code),
+  );
   try {
     await program.parseAsync(argv);
+    if (interruption().requested) {
+      process.stderr.write(
+        "vla-provision: interrupted; run the same command again to continue from here\n",
+      );
+      return INTERRUPTED_EXIT_CODE;
+    }
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
       return 2;
     }
+    // Ctrl-C at the password prompt: nothing has changed yet.
+    if ((error as Error | undefined)?.name === "ExitPromptError" || interruption().requested) {
+      process.stderr.write("vla-provision: interrupted before any change\n");
+      return INTERRUPTED_EXIT_CODE;
+    }
     process.stderr.write(`vla-provision: ${messageOf(error).split("\n")[0]}\n`);
     return exitCodeOf(error);
+  } finally {
+    stopHandling();
   }
 }

@@ -20,6 +20,8 @@ export interface ProvisionOptions {
   helloImage: string;
   cudaImage?: string;
   aptLockWaitMs: number;
+  /** What every host's report must say about the options themselves (a plain-http repository, ...). */
+  notices: string[];
 }
 
 export const OFFICIAL = {

@@ -56,6 +56,8 @@ export async function openSession(
     throw error;
   });
   host.privilege = privilegeFromFacts(facts);
+  // Read once, as the login user: later probes may run as root, where sudo has reset them.
+  host.privilegedEnv = facts.proxyEnv;
   return { host, facts, targetUser, packages };
 }
 
@@ -92,6 +94,7 @@ export function stepContext(
   options: ProvisionOptions,
   report: HostReport,
 ): StepContext {
+  report.notices.push(...options.notices);
   const ctx: StepContext = {
     host: session.host,
     facts: session.facts,

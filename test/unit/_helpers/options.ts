@@ -17,4 +17,5 @@ export const TEST_OPTIONS: ProvisionOptions = {
   registryMirrors: [],
   helloImage: OFFICIAL.helloImage,
   aptLockWaitMs: 600_000,
+  notices: [],
 };
