@@ -2,6 +2,7 @@ import { PROBED_PACKAGES, STEPS } from "../tasks/index.js";
 import { describeOs } from "../tasks/lib/distro.js";
 import { preflight } from "../tasks/preflight.js";
 import type { HostReport, RunReport } from "./engine/report.js";
+import { type AskConfirmation, confirmRestarts } from "./engine/restart-confirmation.js";
 import { type HostRun, runPipeline } from "./engine/runner.js";
 import { exitCodeOf, messageOf } from "./errors.js";
 import type { ProbeOptions } from "./facts/gather.js";
@@ -24,6 +25,8 @@ export interface ProvisionRequest {
   options: ProvisionOptions;
   /** Ask for the sudo password once, before the task list starts; undefined when it cannot be asked. */
   askPassword: (login: string) => Promise<string | undefined>;
+  /** Ask a yes/no question before the task list starts; undefined when it cannot be asked. */
+  askConfirmation?: AskConfirmation;
   /** What the first probe reads besides the steps' facts. */
   probe?: ProbeOptions;
 }
@@ -87,11 +90,17 @@ export async function provision(request: ProvisionRequest): Promise<RunReport> {
     if (o.session && o.report.ok)
       runs.push({ ctx: stepContext(o.session, options, o.report), report: o.report });
   }
-  await runPipeline(runs, STEPS, preflight, {
-    dryRun: options.dryRun,
-    verbose: options.verbose,
-    toStderr: options.json,
-  });
+  await confirmRestarts(runs, STEPS, request.askConfirmation ?? (async () => undefined));
+  await runPipeline(
+    runs.filter((run) => run.report.ok),
+    STEPS,
+    preflight,
+    {
+      dryRun: options.dryRun,
+      verbose: options.verbose,
+      toStderr: options.json,
+    },
+  );
   for (const o of opened) {
     const run = runs.find((r) => r.report === o.report);
     if (run) o.report.decisions = Object.fromEntries(run.ctx.decisions);

@@ -4,9 +4,9 @@ import {
   parseDaemonJson,
   renderDaemonJson,
 } from "../src/docker/daemon-json.js";
-import { done, type Step, type StepContext, todo } from "../src/engine/step.js";
+import { command, done, type Step, type StepContext, todo } from "../src/engine/step.js";
 import { StepError } from "../src/errors.js";
-import { changeDaemonJson, DAEMON_JSON } from "./lib/dockerd.js";
+import { changeDaemonJson, DAEMON_JSON, GUARD_PLAN } from "./lib/dockerd.js";
 
 function planned(ctx: StepContext) {
   const text = ctx.facts.daemonJson.text;
@@ -21,6 +21,7 @@ export const registryMirror: Step = {
   id: "registry-mirror",
   title: "Configure registry mirrors",
   kind: "change",
+  restartsDockerd: true,
   skipReason: ({ options }) =>
     options.registryMirrors.length ? undefined : "no --registry-mirror given",
   check(ctx) {
@@ -29,11 +30,11 @@ export const registryMirror: Step = {
       return done(`${DAEMON_JSON} already lists ${ctx.options.registryMirrors.join(", ")}`);
     return todo(
       { kind: "file", path: DAEMON_JSON, diff: lineDiff(before, after) },
-      { kind: "command", text: "restart dockerd (restore the backup if it does not come back)" },
+      command(GUARD_PLAN),
     );
   },
   async apply(ctx) {
     const { after } = planned(ctx);
-    await changeDaemonJson(ctx, () => ctx.host.writeFile(DAEMON_JSON, after, { mode: "0644" }));
+    await changeDaemonJson(ctx, after);
   },
 };

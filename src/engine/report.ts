@@ -1,4 +1,6 @@
-export type StepStatus = "changed" | "skipped" | "failed" | "planned" | "verified";
+import { INTERRUPTED_EXIT_CODE } from "../interrupt.js";
+
+export type StepStatus = "changed" | "skipped" | "failed" | "planned" | "verified" | "not started";
 
 export interface StepReport {
   id: string;
@@ -34,6 +36,7 @@ export interface RunReport {
 export function runExitCode(report: RunReport): number {
   const codes = report.hosts.map((h) => h.exitCode);
   if (codes.includes(2)) return 2;
+  if (codes.includes(INTERRUPTED_EXIT_CODE)) return INTERRUPTED_EXIT_CODE;
   if (codes.includes(3)) return 3;
   if (codes.some((c) => c !== 0)) return 1;
   return 0;
@@ -45,6 +48,7 @@ const SYMBOL: Record<StepStatus, string> = {
   failed: "FAILED  ",
   planned: "planned ",
   verified: "verified",
+  "not started": "not run ",
 };
 
 export function renderSummary(report: RunReport): string {

@@ -8,6 +8,7 @@ import {
   ProcessOutput,
 } from "listr2";
 import { exitCodeOf, messageOf, StepError } from "../errors.js";
+import { INTERRUPTED_EXIT_CODE, interruption } from "../interrupt.js";
 import type { HostReport, StepReport } from "./report.js";
 import { renderPlan, type Step, type StepContext } from "./step.js";
 
@@ -61,6 +62,8 @@ export async function runPipeline(
     concurrent: true,
     exitOnError: false,
     collectErrors: false,
+    // Ctrl-C is the CLI's: it lets the command in flight finish (listr2's own handler exits at once).
+    registerSignalListeners: false,
     renderer: "default",
     rendererOptions: {
       collapseSubtasks: false,
@@ -120,6 +123,13 @@ async function runStep(
     task.output = line;
   };
   try {
+    if (interruption().requested) {
+      record("not started", { reason: `interrupted (${interruption().signal})` });
+      report.ok = false;
+      report.exitCode = INTERRUPTED_EXIT_CODE;
+      task.skip(`not started: interrupted`);
+      return;
+    }
     const skipReason = step.skipReason?.(ctx);
     if (skipReason) {
       record("skipped", { reason: skipReason });

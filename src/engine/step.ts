@@ -34,6 +34,8 @@ export interface Step {
   packages?: readonly string[];
   /** "change" steps converge the host; "verify" steps only report, and run every time. */
   kind: "change" | "verify";
+  /** Applying it restarts dockerd, which stops running containers without a restart policy. */
+  restartsDockerd?: boolean;
   /** A reason to skip without checking (e.g. --no-nvidia, no GPU), or undefined to go on. */
   skipReason?(ctx: StepContext): string | undefined;
   /** Decide from the facts whether the step is done. Reads only facts on the no-change path. */

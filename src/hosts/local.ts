@@ -13,6 +13,8 @@ export class LocalTransport implements Transport {
       reject: false,
       stripFinalNewline: false,
       buffer: true,
+      // Its own process group: a Ctrl-C in the terminal reaches the CLI, which lets this finish.
+      detached: true,
     });
     if (options.onOutput) {
       const forward = (chunk: Buffer) => options.onOutput?.(chunk.toString());

@@ -38,12 +38,24 @@ export class SshTransport implements Transport {
   readonly target: string;
   readonly loginUser: string;
 
+  /** The connection ended under us (network drop, sshd killed): no command can run any more. */
+  private lost = false;
+
   private constructor(
     private readonly ssh: NodeSSH,
     endpoint: SshEndpoint,
   ) {
     this.loginUser = endpoint.user;
     this.target = `${endpoint.user}@${endpoint.host}${endpoint.port === 22 ? "" : `:${endpoint.port}`}`;
+    ssh.connection?.on("close", () => {
+      this.lost = true;
+    });
+  }
+
+  private lostError(): StepError {
+    return new StepError(
+      `lost the SSH connection to ${this.target}; a command in flight may still finish on the host: run again to continue`,
+    );
   }
 
   static async connect(endpoint: SshEndpoint): Promise<SshTransport> {
@@ -98,12 +110,14 @@ export class SshTransport implements Transport {
   }
 
   async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.lost) throw this.lostError();
     const result = await this.ssh.execCommand(script, {
       stdin: options.stdin,
       noTrim: true,
       onStdout: options.onOutput ? (chunk) => options.onOutput?.(chunk.toString()) : undefined,
       onStderr: options.onOutput ? (chunk) => options.onOutput?.(chunk.toString()) : undefined,
     });
+    if (result.code === null && this.lost) throw this.lostError();
     return {
       code: result.code ?? (result.signal ? 128 : 255),
       stdout: result.stdout,

@@ -1,8 +1,10 @@
+import { dirname } from "node:path";
 import type { StepContext } from "../../src/engine/step.js";
-import { CommandError, lastLines, StepError } from "../../src/errors.js";
+import { StepError } from "../../src/errors.js";
 import type { Facts } from "../../src/facts/facts.js";
+import { keyValues } from "../../src/facts/sections.js";
 import { shellQuote } from "../../src/hosts/shell.js";
-import { backupCommand, timestamp } from "./backup.js";
+import { BACKUP_DIR, timestamp } from "./backup.js";
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 const READY_SECONDS = 60;
@@ -44,47 +46,129 @@ export async function restartDockerd(ctx: StepContext): Promise<void> {
   });
 }
 
+/** How a daemon.json change is shown in a plan. */
+export const GUARD_PLAN =
+  "on the host, as one unit that finishes even if this run is cut off: back up daemon.json, write it atomically, restart dockerd, and restore the backup if dockerd does not come back";
+
+/** How long the CLI waits for the guard; the guard itself is bounded by two dockerd restarts. */
+const GUARD_WAIT_SECONDS = 420;
+
 /**
- * Change /etc/docker/daemon.json safely: back it up, let `write` produce the new file (an atomic
- * write of ours, or a tool that edits in place), check it, restart dockerd, and if dockerd does not
- * come back, restore the backup, restart again and fail with dockerd's last log lines.
+ * The change-restart-verify-restore unit, as one POSIX sh script that runs on the host by itself:
+ * started detached, it finishes even when the CLI is killed or the SSH connection drops. $1 is a
+ * root-only folder holding `new` (the new daemon.json); it writes `result` (key=value lines),
+ * `dockerd.log` when dockerd failed, and `done` last.
  */
-export async function changeDaemonJson(
-  ctx: StepContext,
-  write: () => Promise<void>,
-  checkResult?: () => Promise<void>,
-): Promise<void> {
-  const { host, facts } = ctx;
-  const existed = facts.daemonJson.exists;
-  const backup = (
-    await host.run(backupCommand(DAEMON_JSON, timestamp()), { privileged: true })
-  ).stdout.trim();
-  if (backup) ctx.log(`backed up ${DAEMON_JSON} to ${backup}`);
-  const restore = existed
-    ? `cp -a ${shellQuote(backup)} ${DAEMON_JSON}.vla-restore && mv -f ${DAEMON_JSON}.vla-restore ${DAEMON_JSON}`
-    : `rm -f ${DAEMON_JSON}`;
-  try {
-    await write();
-    await checkResult?.();
-  } catch (error) {
-    await host.run(restore, { privileged: true, check: false });
-    throw error;
-  }
-  try {
-    await restartDockerd(ctx);
-  } catch (error) {
-    const log = await host.run(logCommand(facts), { privileged: true, check: false });
-    await host.run(`${restore}; ${restartCommand(facts)} && ${waitForDocker(facts)}`, {
-      privileged: true,
-      check: false,
-      timeoutMs: 180_000,
-    });
-    const why =
-      error instanceof CommandError
-        ? lastLines(error.stderr, 1) || `exit code ${error.code}`
-        : String(error);
-    throw new StepError(
-      `dockerd did not come back after ${DAEMON_JSON} changed (${why}); the previous file was restored${backup ? ` from ${backup}` : ""} and dockerd restarted. dockerd's log:\n${log.stdout.trim()}`,
-    );
+export function guardScript(facts: Facts, stamp: string): string {
+  const backup = `${BACKUP_DIR}/etc_docker_daemon.json.${stamp}`;
+  // A subshell: waitForDocker exits when dockerd failed, which must not end the guard itself.
+  const restartAndWait = `( ${restartCommand(facts)} && ${waitForDocker(facts)} )`;
+  return [
+    'dir="$1"',
+    `say() { printf '%s\\n' "$1" >> "$dir/result"; }`,
+    // The CLI reads the result within a second; if it was killed, nobody will: clean up after a while.
+    'finish() { say "outcome=$1"; : > "$dir/done"; exec 9>&-; sleep 30; rm -rf "$dir"; exit 0; }',
+    "mkdir -p /run/lock",
+    "exec 9>/run/lock/vla-provision-dockerd.lock",
+    "flock -w 300 9 || finish busy",
+    `mkdir -p ${dirname(DAEMON_JSON)}`,
+    // A daemon.json kept in a config repository is a symlink: change the file it points to, keep the link.
+    `target=$(readlink -f ${DAEMON_JSON}) || target=${DAEMON_JSON}`,
+    'say "target=$target"',
+    'existed=no; [ -e "$target" ] && existed=yes',
+    'if [ "$existed" = yes ]; then',
+    `  mkdir -p ${BACKUP_DIR} && cp -a "$target" ${shellQuote(backup)} || finish backup-failed`,
+    `  say "backup=${backup}"`,
+    "fi",
+    'tmp=$(mktemp "$(dirname "$target")/.vla-provision.XXXXXX") || finish write-failed',
+    'cat "$dir/new" > "$tmp" && chmod 0644 "$tmp" || { rm -f "$tmp"; finish write-failed; }',
+    'if [ "$existed" = yes ]; then chmod --reference="$target" "$tmp"; chown --reference="$target" "$tmp"; fi',
+    'mv -f "$tmp" "$target" || { rm -f "$tmp"; finish write-failed; }',
+    `if ${restartAndWait} 2>"$dir/restart.err"; then finish applied; fi`,
+    `${logCommand(facts)} > "$dir/dockerd.log"`,
+    'if [ "$existed" = yes ]; then',
+    `  tmp=$(mktemp "$(dirname "$target")/.vla-provision.XXXXXX") && cp -a ${shellQuote(backup)} "$tmp" && mv -f "$tmp" "$target" || finish restore-failed`,
+    'else rm -f "$target" || finish restore-failed; fi',
+    `if ${restartAndWait} 2>>"$dir/restart.err"; then finish restored; fi`,
+    "finish restore-failed",
+  ].join("\n");
+}
+
+/** Start the guard detached from this session, then wait (bounded) for it and print what it did. */
+function startAndWaitCommand(facts: Facts, stamp: string): string {
+  const script = shellQuote(guardScript(facts, stamp));
+  const detached = facts.init.systemd
+    ? `systemd-run --quiet --collect /bin/sh -c ${script} guard "$dir"`
+    : `setsid -f /bin/sh -c ${script} guard "$dir" </dev/null >/dev/null 2>&1`;
+  return [
+    "set -e",
+    "dir=$(mktemp -d /run/vla-provision.XXXXXX)",
+    'cat > "$dir/new"',
+    detached,
+    "set +e",
+    `i=0; while [ ! -e "$dir/done" ] && [ $i -lt ${GUARD_WAIT_SECONDS * 2} ]; do sleep 0.5; i=$((i+1)); done`,
+    '[ -e "$dir/done" ] || { echo "outcome=still-running"; echo "dir=$dir"; exit 0; }',
+    `cat "$dir/result"; printf '@@log\\n'; cat "$dir/dockerd.log" "$dir/restart.err" 2>/dev/null`,
+    'rm -rf "$dir"',
+  ].join("\n");
+}
+
+export interface GuardResult {
+  outcome: string;
+  target?: string;
+  backup?: string;
+  log: string;
+}
+
+export function parseGuardResult(stdout: string): GuardResult {
+  const [head = "", log = ""] = stdout.split("@@log\n");
+  const values = keyValues(head);
+  return {
+    outcome: values.outcome ?? "unknown",
+    target: values.target,
+    backup: values.backup,
+    log,
+  };
+}
+
+/**
+ * Change daemon.json safely, as one unit on the host: back it up, write the new content atomically
+ * (through a symlink, to the file it points to), restart dockerd, and if it does not come back,
+ * restore the backup and restart again. Fails with what really happened.
+ */
+export async function changeDaemonJson(ctx: StepContext, content: string): Promise<void> {
+  const result = await ctx.host.run(startAndWaitCommand(ctx.facts, timestamp()), {
+    privileged: true,
+    stdin: content,
+    label: "change daemon.json and restart dockerd",
+    timeoutMs: (GUARD_WAIT_SECONDS + 30) * 1000,
+  });
+  const guard = parseGuardResult(result.stdout);
+  if (guard.backup) ctx.log(`backed up ${guard.target} to ${guard.backup}`);
+  const where = guard.target && guard.target !== DAEMON_JSON ? ` (${guard.target})` : "";
+  const log = guard.log.trim() ? ` dockerd's log:\n${guard.log.trim()}` : "";
+  switch (guard.outcome) {
+    case "applied":
+      return;
+    case "restored":
+      throw new StepError(
+        `dockerd did not come back after ${DAEMON_JSON}${where} changed; the previous file was restored${guard.backup ? ` from ${guard.backup}` : " (removed: there was none)"} and dockerd runs again.${log}`,
+      );
+    case "restore-failed":
+      throw new StepError(
+        `dockerd did not come back after ${DAEMON_JSON}${where} changed, and restoring the previous file did not bring it back either${guard.backup ? ` (the backup is ${guard.backup})` : ""}; look at \`journalctl -u docker\`.${log}`,
+      );
+    case "busy":
+      throw new StepError(
+        `another vla-provision is changing ${DAEMON_JSON} on this host; nothing was changed`,
+      );
+    case "still-running":
+      throw new StepError(
+        `dockerd's restart after changing ${DAEMON_JSON} is still running after ${GUARD_WAIT_SECONDS}s; it finishes (or restores the previous file) by itself: run again later`,
+      );
+    default:
+      throw new StepError(
+        `could not change ${DAEMON_JSON} (${guard.outcome}); nothing was changed`,
+      );
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { lineDiff } from "../../src/diff.js";
-import type { StepReport } from "../../src/engine/report.js";
+import { runExitCode, type StepReport } from "../../src/engine/report.js";
 import { type HostRun, type Preflight, runPipeline } from "../../src/engine/runner.js";
 import { command, done, note, type Step, type StepContext, todo } from "../../src/engine/step.js";
 import { RefusedError, StepError } from "../../src/errors.js";
@@ -11,6 +11,7 @@ import { parseProbe } from "../../src/facts/facts.js";
 import { gatherFacts } from "../../src/facts/gather.js";
 import { Host } from "../../src/hosts/host.js";
 import { LocalTransport } from "../../src/hosts/local.js";
+import { requestInterruption, resetInterruption } from "../../src/interrupt.js";
 import { emptyReport } from "../../src/session.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 
@@ -322,4 +323,40 @@ describe("runPipeline", () => {
       { id: "leaky", title: "Leak", status: "failed", error: "sudo said: [redacted] is wrong" },
     ]);
   }, 60_000);
+});
+
+describe("runPipeline after an interruption (Ctrl-C, SIGTERM)", () => {
+  afterEach(() => resetInterruption());
+
+  it("lets the step in flight finish, starts no later step, and records exit code 130", async () => {
+    const dir = tempDir();
+    const run = hostRun("local", dir);
+    // The signal arrives while the first step applies.
+    const interruptedWhileApplying: Step = {
+      ...fileStep("first.conf"),
+      apply: async (ctx) => {
+        requestInterruption("SIGINT");
+        await ctx.host.writeFile(join(dirOf(ctx), "first.conf"), "first.conf\n", { mode: "0644" });
+      },
+    };
+    await runPipeline([run], [interruptedWhileApplying, fileStep("second.conf")], preflightOk, RUN);
+    expect(plain(run.report.steps)).toEqual([
+      {
+        id: "write-first.conf",
+        title: "Write first.conf",
+        status: "changed",
+        reason: "first.conf is in place",
+      },
+      {
+        id: "write-second.conf",
+        title: "Write second.conf",
+        status: "not started",
+        reason: "interrupted (SIGINT)",
+      },
+    ]);
+    expect(existsSync(join(dir, "first.conf"))).toBe(true);
+    expect(existsSync(join(dir, "second.conf"))).toBe(false);
+    expect(run.report.exitCode).toBe(130);
+    expect(runExitCode({ version: "0", dryRun: false, hosts: [run.report] })).toBe(130);
+  });
 });
