@@ -28,22 +28,32 @@ export interface WriteFileOptions {
   owner?: string;
 }
 
-const PROXY_VARIABLES = [
+export const PROXY_VARIABLES = [
   "http_proxy",
   "https_proxy",
   "no_proxy",
   "HTTP_PROXY",
   "HTTPS_PROXY",
   "NO_PROXY",
-];
+] as const;
 
-/** sudo resets the environment; hand the login user's proxy settings through when they are set. */
-const FORWARDED_ENV = PROXY_VARIABLES.map((name) => `\${${name}+"${name}=$${name}"}`).join(" ");
+/**
+ * sudo resets the environment, and what it keeps it writes to its log (`ENV=...`), as `env
+ * NAME=value` would put it on a command line for `ps` to show. So the login user's proxy settings
+ * reach root's commands as the first line of standard input, which this wrapper turns back into
+ * variables before it runs the script given as $1.
+ */
+const WITH_ENV_FROM_STDIN = `IFS= read -r vla_env && eval "$vla_env" && eval "$1"`;
+
+/** Every command is bounded: one that names no timeout of its own gets this one. */
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
 /** A host the steps act on: privilege handling and file helpers on top of a transport. */
 export class Host {
   /** Commands this host has run, for reports and benchmarks. */
   commandCount = 0;
+  /** The login user's proxy variables, handed to privileged commands (see WITH_ENV_FROM_STDIN). */
+  privilegedEnv: Partial<Record<(typeof PROXY_VARIABLES)[number], string>> = {};
 
   constructor(
     readonly transport: Transport,
@@ -59,21 +69,23 @@ export class Host {
   }
 
   async run(script: string, options: RunOptions = {}): Promise<ExecResult> {
-    const timed = options.timeoutMs
-      ? `timeout -k 10 ${Math.ceil(options.timeoutMs / 1000)} sh -c ${shellQuote(script)}`
-      : `sh -c ${shellQuote(script)}`;
-    let command = timed;
+    const seconds = Math.ceil((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000);
+    const timeout = `timeout -k 10 ${seconds}`;
+    let command = `${timeout} sh -c ${shellQuote(script)}`;
     let stdin = options.stdin;
-    if (options.privileged) {
+    if (options.privileged && this.privilege.mode !== "root") {
+      const env = this.envLine();
+      const timed = env
+        ? `${timeout} sh -c ${shellQuote(WITH_ENV_FROM_STDIN)} vla-provision ${shellQuote(script)}`
+        : command;
+      if (env) stdin = `${env}\n${stdin ?? ""}`;
       switch (this.privilege.mode) {
-        case "root":
-          break;
         case "sudo-nopasswd":
-          command = `sudo -n -- env ${FORWARDED_ENV} ${timed}`;
+          command = `sudo -n -- ${timed}`;
           break;
         case "sudo-password":
           // -k: never use cached credentials, so the password line is always consumed by sudo itself.
-          command = `sudo -k -S -p '' -- env ${FORWARDED_ENV} ${timed}`;
+          command = `sudo -k -S -p '' -- ${timed}`;
           stdin = `${this.privilege.password}\n${stdin ?? ""}`;
           break;
         case "none":
@@ -153,9 +165,41 @@ export class Host {
     await this.transport.close();
   }
 
-  /** Remove the sudo password from any text that leaves the host layer. */
+  /** `export name='value' ...` for the privileged commands' first stdin line, or "" when none. */
+  private envLine(): string {
+    // One line of stdin: a value with a line break (never a real proxy setting) is left out.
+    const pairs = Object.entries(this.privilegedEnv).filter(
+      ([, value]) => value && !/[\r\n]/.test(value),
+    );
+    return pairs.length
+      ? `export ${pairs.map(([name, value]) => `${name}=${shellQuote(value ?? "")}`).join(" ")}`
+      : "";
+  }
+
+  /** Remove the sudo password and proxy credentials from any text that leaves the host layer. */
   scrub(text: string): string {
-    return this.privilege.mode === "sudo-password" ? redact(text, [this.privilege.password]) : text;
+    const secrets = Object.values(this.privilegedEnv).flatMap((value) => urlSecrets(value ?? ""));
+    if (this.privilege.mode === "sudo-password") secrets.push(this.privilege.password);
+    return secrets.length ? redact(text, secrets) : text;
+  }
+}
+
+/** The credentials in a proxy URL (`http://user:pass@proxy:3128`): the password, and user:pass. */
+export function urlSecrets(value: string): string[] {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(value.trim())?.[1];
+  if (!userinfo) return [];
+  const colon = userinfo.indexOf(":");
+  if (colon < 0) return [userinfo];
+  const password = userinfo.slice(colon + 1);
+  const encoded = [password, decodeSafely(password)].filter((p) => p.length > 0);
+  return [userinfo, ...new Set(encoded)];
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CommandError } from "../../src/errors.js";
-import { Host } from "../../src/hosts/host.js";
+import { Host, urlSecrets } from "../../src/hosts/host.js";
 import { LocalTransport } from "../../src/hosts/local.js";
 
 // A real shell on this machine (run as root here): no transport is faked.
@@ -184,5 +184,57 @@ describe("a host with a sudo password", () => {
   it("scrub replaces every occurrence, and only in sudo-password mode", () => {
     expect(sudoHost().scrub(`a ${PASSWORD} b ${PASSWORD}`)).toBe("a [redacted] b [redacted]");
     expect(rootHost().scrub(`a ${PASSWORD}`)).toBe(`a ${PASSWORD}`);
+  });
+});
+
+describe("the login user's proxy settings on privileged commands", () => {
+  const secret = "s3cret-proxy";
+  const proxied = () => {
+    const host = new Host(new LocalTransport(), { mode: "sudo-nopasswd" });
+    host.privilegedEnv = {
+      https_proxy: `http://labuser:${secret}@127.0.0.1:3128`,
+      no_proxy: "127.0.0.1,localhost",
+    };
+    return host;
+  };
+
+  it("travel on stdin, never on the command line", async () => {
+    const sent: { command: string; stdin?: string }[] = [];
+    const host = proxied();
+    const transport = host.transport as LocalTransport;
+    const exec = transport.exec.bind(transport);
+    transport.exec = async (command, options) => {
+      sent.push({ command, stdin: options?.stdin });
+      return exec("true", {});
+    };
+    await host.run("apt-get update", { privileged: true, stdin: "body" });
+    expect(sent[0]?.command).not.toContain(secret);
+    expect(sent[0]?.command).toMatch(/^sudo -n -- timeout -k 10 600 sh -c /);
+    expect(sent[0]?.stdin).toBe(
+      `export https_proxy=http://labuser:${secret}@127.0.0.1:3128 no_proxy=127.0.0.1,localhost\nbody`,
+    );
+  });
+
+  it("are set for the script, which still reads the rest of stdin", async () => {
+    const host = proxied();
+    // Run the wrapper without sudo: the same command line, minus the sudo prefix.
+    const transport = host.transport as LocalTransport;
+    const exec = transport.exec.bind(transport);
+    transport.exec = (command, options) => exec(command.replace(/^sudo -n -- /, ""), options);
+    const result = await host.run('printf "%s|%s|" "$https_proxy" "$no_proxy"; cat', {
+      privileged: true,
+      stdin: "line one\nline two\n",
+    });
+    expect(result.stdout).toBe(
+      "http://[redacted]@127.0.0.1:3128|127.0.0.1,localhost|line one\nline two\n",
+    );
+  });
+
+  it("keeps proxy credentials out of what leaves the host layer", () => {
+    expect(proxied().scrub(`curl: http://labuser:${secret}@127.0.0.1:3128 refused`)).toBe(
+      "curl: http://[redacted]@127.0.0.1:3128 refused",
+    );
+    expect(urlSecrets("http://u:p%40ss@proxy:1")).toEqual(["u:p%40ss", "p%40ss", "p@ss"]);
+    expect(urlSecrets("http://proxy:3128")).toEqual([]);
   });
 });
