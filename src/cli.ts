@@ -1,13 +1,21 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import semver from "semver";
+import type { DoctorHost } from "./doctor.js";
 import type { AskConfirmation } from "./engine/restart-confirmation.js";
 import { exitCodeOf, messageOf, UsageError } from "./errors.js";
 import type { ConnectOptions } from "./hosts/connect.js";
+import { checkImageReference } from "./image-ref.js";
+import {
+  type InputFileRules,
+  MAX_KEY_FILE_BYTES,
+  MISSING,
+  unusableFileReason,
+} from "./input-files.js";
 import { handleSignals, INTERRUPTED_EXIT_CODE, interruption } from "./interrupt.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
 import { parseSshTarget } from "./ssh/target.js";
+import { uniqueTargets } from "./ssh/unique-targets.js";
 import { checkUrl, type UrlRules } from "./url.js";
 import { VERSION } from "./version.js";
 
@@ -22,7 +30,7 @@ Examples:
 Exit codes: 0 success (changed or not), 1 a step failed, 2 bad usage or input,
 3 a host was refused (unsupported OS, no sudo, unknown or changed host key, ...).`;
 
-interface RawOptions {
+export interface RawOptions {
   ssh: string[];
   identity?: string;
   knownHosts?: string;
@@ -122,11 +130,27 @@ function addOptions(command: Command): Command {
     )
     .option(
       "--apt-lock-timeout <seconds>",
-      "how long to wait for another apt/dpkg to release its lock",
+      "how long to wait for another apt/dpkg to release its lock (0..86400)",
       "600",
     )
     .option("--sudo-password-stdin", "read the sudo password from the first line of stdin");
 }
+
+/** What the command line asks for, as commander parsed it. */
+export interface Invocation {
+  command: "provision" | "doctor";
+  raw: RawOptions;
+}
+
+/** An invocation with every option checked: what runs. */
+export interface Plan extends Invocation {
+  options: ProvisionOptions;
+  connect: ConnectOptions;
+  /** One entry per host; undefined is this machine. */
+  targets: (string | undefined)[];
+}
+
+const MAX_APT_LOCK_SECONDS = 86_400;
 
 function fail(message: string): never {
   throw new UsageError(message);
@@ -155,31 +179,47 @@ function checkFingerprint(flag: string, value: string): string {
 
 function checkRange(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!semver.validRange(value))
+  // semver reads "" as "any version": an empty value is a mistake, not a wish.
+  if (value.trim() === "" || !semver.validRange(value))
     fail(`${flag}: ${JSON.stringify(value)} is not a semver range (e.g. "28", "~27.5", "27.5.1")`);
   return value;
 }
 
 function checkImage(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (!/^[a-z0-9][a-z0-9._\-/:@]*$/i.test(value))
-    fail(`${flag}: ${JSON.stringify(value)} is not an image reference`);
+  const checked = checkImageReference(value);
+  if (!checked.ok)
+    fail(`${flag}: ${JSON.stringify(value)} is not an image reference: ${checked.error}`);
   return value;
 }
 
+function checkAptLockSeconds(value: string): number {
+  const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(seconds <= MAX_APT_LOCK_SECONDS))
+    fail(
+      `--apt-lock-timeout: ${JSON.stringify(value)} is not a whole number of seconds in 0..${MAX_APT_LOCK_SECONDS}`,
+    );
+  return seconds;
+}
+
+function checkInputFile(
+  flag: string,
+  path: string | undefined,
+  rules: InputFileRules,
+  ifMissing = "",
+): void {
+  if (path === undefined) return;
+  const reason = path === "" ? "is empty" : unusableFileReason(path, rules);
+  if (reason)
+    fail(`${flag}: ${JSON.stringify(path)} ${reason}${reason === MISSING ? ifMissing : ""}`);
+}
+
 /** Validate every option before anything connects, so bad input never reaches a host. */
-export function toOptions(raw: RawOptions): {
-  options: ProvisionOptions;
-  connect: ConnectOptions;
-  targets: (string | undefined)[];
-} {
+export function toOptions(raw: RawOptions): { options: ProvisionOptions; connect: ConnectOptions } {
   for (const value of raw.ssh) parseSshTarget(value);
   if (raw.user !== undefined && !/^[a-z_][a-z0-9_.-]*\$?$/i.test(raw.user))
     fail(`--user: ${JSON.stringify(raw.user)} is not a valid user name`);
   const notices: string[] = [];
-  const lockSeconds = Number(raw.aptLockTimeout);
-  if (!Number.isInteger(lockSeconds) || lockSeconds < 0)
-    fail("--apt-lock-timeout: expected a whole number of seconds");
   const options: ProvisionOptions = {
     dryRun: Boolean(raw.dryRun),
     yes: Boolean(raw.yes),
@@ -202,25 +242,34 @@ export function toOptions(raw: RawOptions): {
     ),
     helloImage: checkImage("--hello-image", raw.helloImage) ?? OFFICIAL.helloImage,
     cudaImage: checkImage("--cuda-image", raw.cudaImage),
-    aptLockWaitMs: lockSeconds * 1000,
+    aptLockWaitMs: checkAptLockSeconds(raw.aptLockTimeout) * 1000,
     notices,
   };
   if (raw.requireGpu && !raw.nvidia) fail("--require-gpu and --no-nvidia contradict each other");
-  if (raw.identity) {
-    try {
-      readFileSync(raw.identity);
-    } catch {
-      fail(`-i: cannot read the SSH key ${raw.identity}`);
-    }
-  }
+  checkInputFile("-i", raw.identity, { maxBytes: MAX_KEY_FILE_BYTES });
+  // A known_hosts file that does not exist yet is created when a new key is accepted into it.
+  checkInputFile(
+    "--known-hosts",
+    raw.knownHosts,
+    { allowDevNull: true, mayBeMissing: Boolean(raw.acceptNewHostKey) },
+    " (with --accept-new-host-key it is created)",
+  );
+  checkInputFile("--ssh-config", raw.sshConfig, { allowDevNull: true });
   const connect: ConnectOptions = {
     identity: raw.identity,
     knownHosts: raw.knownHosts,
     acceptNewHostKey: Boolean(raw.acceptNewHostKey),
     sshConfig: raw.sshConfig,
   };
-  const targets = raw.ssh.length ? [...new Set(raw.ssh)] : [undefined];
-  return { options, connect, targets };
+  return { options, connect };
+}
+
+/** Check every option and settle the hosts to run on: a host given twice runs once. */
+export async function planRun(invocation: Invocation): Promise<Plan> {
+  const { options, connect } = toOptions(invocation.raw);
+  const { targets, dropped } = await uniqueTargets(invocation.raw.ssh, connect);
+  options.notices.push(...dropped);
+  return { ...invocation, options, connect, targets: targets.length ? targets : [undefined] };
 }
 
 async function readStdinLine(): Promise<string | undefined> {
@@ -251,8 +300,7 @@ function confirmationAsker(raw: RawOptions): AskConfirmation {
   };
 }
 
-async function runProvision(raw: RawOptions): Promise<number> {
-  const { options, connect, targets } = toOptions(raw);
+async function runProvision({ raw, options, connect, targets }: Plan): Promise<number> {
   const { provision } = await import("./provision.js");
   const { runExitCode, renderSummary, toJson } = await import("./engine/report.js");
   const report = await provision({
@@ -267,8 +315,14 @@ async function runProvision(raw: RawOptions): Promise<number> {
   return runExitCode(report);
 }
 
-async function runDoctor(raw: RawOptions): Promise<number> {
-  const { options, connect, targets } = toOptions(raw);
+/** One line per host doctor could not read, for stderr; the report itself goes to stdout. */
+export function doctorErrorLines(hosts: DoctorHost[]): string[] {
+  return hosts
+    .filter((host) => !host.ok)
+    .map((host) => `vla-provision: ${host.target}: ${(host.error ?? "failed").split("\n")[0]}`);
+}
+
+async function runDoctor({ options, connect, targets }: Plan): Promise<number> {
   const { doctor, renderDoctor } = await import("./doctor.js");
   const report = await doctor({
     targets,
@@ -279,10 +333,38 @@ async function runDoctor(raw: RawOptions): Promise<number> {
   });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${renderDoctor(report)}\n`);
+  for (const line of doctorErrorLines(report.hosts)) process.stderr.write(`${line}\n`);
   return Math.max(0, ...report.hosts.map((h) => h.exitCode));
 }
 
-export function buildProgram(setExit: (code: number) => void): Command {
+function runPlan(plan: Plan): Promise<number> {
+  return plan.command === "doctor" ? runDoctor(plan) : runProvision(plan);
+}
+
+/**
+ * Positional options make `vla-provision --ssh h doctor` parse `--ssh h` as the program's option.
+ * doctor takes those as its own: where both give a value its own wins, and repeatable options
+ * (--ssh, --registry-mirror) add up.
+ */
+function withOptionsBeforeCommand(command: Command): RawOptions {
+  const merged: Record<string, unknown> = { ...command.opts() };
+  const parent = command.parent;
+  if (!parent) return merged as unknown as RawOptions;
+  for (const [key, value] of Object.entries(parent.opts())) {
+    if (parent.getOptionValueSource(key) !== "cli") continue;
+    const own = merged[key];
+    if (command.getOptionValueSource(key) !== "cli") merged[key] = value;
+    else if (Array.isArray(value) && Array.isArray(own)) merged[key] = [...value, ...own];
+  }
+  return merged as unknown as RawOptions;
+}
+
+/** Commander adds "(Did you mean ...?)" on a second line; bad usage is one line. */
+function writeOneLine(text: string, write: (text: string) => void): void {
+  write(`${text.trim().replace(/\s*\n\s*/g, " ")}\n`);
+}
+
+export function buildProgram(onInvoke: (invocation: Invocation) => void): Command {
   const program = addOptions(new Command("vla-provision"))
     .description(
       "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE,\nthe docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
@@ -290,29 +372,49 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .version(VERSION, "-V, --version")
     .enablePositionalOptions()
     .exitOverride()
-    .addHelpText("after", EXAMPLES)
-    .action(async (raw: RawOptions) => setExit(await runProvision(raw)));
+    .configureOutput({ outputError: writeOneLine })
+    .addHelpText("after", EXAMPLES);
   addOptions(
     program
       .command("doctor")
       .description("read-only: print what the tool sees on each host (one probe)"),
-  )
-    .exitOverride()
-    .action(async (raw: RawOptions) => setExit(await runDoctor(raw)));
+  ).action((_raw: RawOptions, doctor: Command) =>
+    onInvoke({ command: "doctor", raw: withOptionsBeforeCommand(doctor) }),
+  );
+  // The program takes no arguments: one here is a mistyped command, which commander would only
+  // call an excess argument because the program has an action of its own.
+  program.allowExcessArguments().action((raw: RawOptions) => {
+    const [unknown] = program.args;
+    if (unknown !== undefined)
+      program.error(`error: unknown command '${unknown}' (the only command is doctor)`, {
+        code: "commander.unknownCommand",
+        exitCode: 2,
+      });
+    onInvoke({ command: "provision", raw });
+  });
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let exitCode = 0;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  });
+/** Parse a command line (process.argv style) without running anything. */
+export async function parseInvocation(argv: string[]): Promise<Invocation> {
+  let invocation: Invocation | undefined;
+  await buildProgram((parsed) => {
+    invocation = parsed;
+  }).parseAsync(argv);
+  if (!invocation) throw new Error("the command line named nothing to run");
+  return invocation;
+}
+
+export async function main(
+  argv: string[],
+  run: (plan: Plan) => Promise<number> = runPlan,
+): Promise<number> {
   const stopHandling = handleSignals(
     (line) => process.stderr.write(`\n${line}\n`),
     (code) => process.exit(code),
   );
   try {
-    await program.parseAsync(argv);
+    const exitCode = await run(await planRun(await parseInvocation(argv)));
     if (interruption().requested) {
       process.stderr.write(
         "vla-provision: interrupted; run the same command again to continue from here\n",

@@ -25,6 +25,11 @@ export function resetInterruption(): void {
 
 export const INTERRUPTED_EXIT_CODE = 130;
 
+/** Thrown where the tool was waiting (for an apt lock, say) when the signal came. */
+export class InterruptedError extends Error {
+  readonly exitCode = INTERRUPTED_EXIT_CODE;
+}
+
 /** Install the handlers; returns a function that removes them. */
 export function handleSignals(write: (line: string) => void, exitNow: (code: number) => void) {
   const onSignal = (signal: NodeJS.Signals) => {

@@ -78,6 +78,7 @@ export async function useSudoPassword(session: HostSession, password: string): P
     privileged: true,
     check: false,
     label: "sudo check",
+    timeoutMs: 30_000,
   });
   if (result.code !== 0) {
     session.host.privilege = { mode: "none" };

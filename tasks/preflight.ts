@@ -3,6 +3,7 @@ import type { StepContext } from "../src/engine/step.js";
 import { RefusedError, UsageError } from "../src/errors.js";
 import { type Facts, parseLockHolders } from "../src/facts/facts.js";
 import { LOCK_HOLDERS_SCRIPT } from "../src/facts/probe-script.js";
+import { InterruptedError, interruption } from "../src/interrupt.js";
 import { chooseCudaImage } from "../src/nvidia/cuda-image.js";
 import { collateralRemovals } from "./docker-conflicts.js";
 import { DOCKER_PACKAGES, DOCKER_VERSION_DECISION } from "./docker-packages.js";
@@ -198,6 +199,7 @@ async function waitForAptLocks(ctx: StepContext): Promise<boolean> {
   }
   const deadline = Date.now() + ctx.options.aptLockWaitMs;
   while (holders.length > 0) {
+    if (interruption().requested) throw new InterruptedError("interrupted while waiting for apt");
     if (Date.now() >= deadline) {
       throw new RefusedError(
         `apt is still locked after ${Math.round(ctx.options.aptLockWaitMs / 1000)}s by ${describeHolders(holders)}; let it finish (it may be unattended-upgrades) and run again, or raise --apt-lock-timeout`,

@@ -3,6 +3,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { homedir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
+import { MAX_KEY_FILE_BYTES, unusableFileReason } from "../input-files.js";
 import {
   GLOBAL_KNOWN_HOSTS_FILES,
   loadSshConfig,
@@ -51,7 +52,9 @@ export async function resolveEndpoint(
       : DEFAULT_KEYS.map((name) => join(homedir(), ".ssh", name));
   const privateKeys: SshEndpoint["privateKeys"] = [];
   for (const path of keyPaths) {
-    const text = await readFile(path, "utf8").catch(() => undefined);
+    // An IdentityFile of ssh_config is read only when it is a regular file of a key's size.
+    const unusable = unusableFileReason(path, { maxBytes: MAX_KEY_FILE_BYTES });
+    const text = unusable ? undefined : await readFile(path, "utf8").catch(() => undefined);
     if (text !== undefined) privateKeys.push({ path, text });
     else if (options.identity) throw new UsageError(`cannot read the SSH key ${path}`);
   }

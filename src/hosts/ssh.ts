@@ -1,5 +1,6 @@
 import { NodeSSH } from "node-ssh";
 import { RefusedError, StepError } from "../errors.js";
+import { formatSshTarget } from "../ssh/target.js";
 import type { ExecOptions, ExecResult, Transport } from "./transport.js";
 
 export interface HostKeyVerdict {
@@ -46,7 +47,11 @@ export class SshTransport implements Transport {
     endpoint: SshEndpoint,
   ) {
     this.loginUser = endpoint.user;
-    this.target = `${endpoint.user}@${endpoint.host}${endpoint.port === 22 ? "" : `:${endpoint.port}`}`;
+    this.target = formatSshTarget({
+      user: endpoint.user,
+      host: endpoint.host,
+      port: endpoint.port === 22 ? undefined : endpoint.port,
+    });
     ssh.connection?.on("close", () => {
       this.lost = true;
     });
@@ -96,7 +101,7 @@ export class SshTransport implements Transport {
       });
     } catch (error) {
       ssh.dispose();
-      const where = `${endpoint.user}@${endpoint.host}:${endpoint.port}`;
+      const where = formatSshTarget(endpoint);
       if (refusal) throw new RefusedError(refusal);
       const reason = error instanceof Error ? error.message : String(error);
       if (/authentication methods failed/i.test(reason)) {

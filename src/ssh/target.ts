@@ -72,3 +72,34 @@ function parsePort(text: string, fail: (why: string) => never): number {
   if (port < 1 || port > 65535) fail(`port ${port} is not in 1..65535`);
   return port;
 }
+
+/**
+ * `[user@]host[:port]` as the user would type it back: an IPv6 address goes in brackets, so that
+ * `ops@[::1]:2222` cannot be read as the address `::1:2222`.
+ */
+export function formatSshTarget({ user, host, port }: SshTarget): string {
+  const name = host.includes(":") ? `[${host}]` : host;
+  return `${user === undefined ? "" : `${user}@`}${name}${port === undefined ? "" : `:${port}`}`;
+}
+
+/**
+ * The account and address two `--ssh` values must share to reach the same place: the user and port
+ * the connection would use (`defaults` where the value names none) and the host name lower-cased.
+ */
+export function sameHostKey(target: SshTarget, defaults: { user: string; port: number }): string {
+  return formatSshTarget({
+    user: target.user ?? defaults.user,
+    host: canonicalHost(target.host),
+    port: target.port ?? defaults.port,
+  });
+}
+
+/** Lower-case; an IPv6 address in its shortest form (`0:0::1` is `::1`). */
+function canonicalHost(host: string): string {
+  if (!host.includes(":") || host.includes("%")) return host.toLowerCase();
+  try {
+    return new URL(`http://[${host}]/`).hostname.slice(1, -1);
+  } catch {
+    return host.toLowerCase();
+  }
+}

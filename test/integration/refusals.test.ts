@@ -15,8 +15,42 @@ describe("bad usage exits 2 with one line, before anything connects", () => {
     [["--docker-key-fingerprint", "1234"], /--docker-key-fingerprint/],
     [["--docker-repo", "ftp://example.org"], /--docker-repo/],
     [["--require-gpu", "--no-nvidia"], /contradict/],
+    [["doctr"], /unknown command 'doctr'/],
+    [["--dry-rn"], /unknown option '--dry-rn' \(Did you mean --dry-run\?\)/],
   ])("%j", async (args, message) => {
     const result = await runCli(args);
+    expect(result.code, explain(result)).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  // A dry run against a closed port: a check that lets the value through cannot change any host.
+  const unreachable = ["--dry-run", "--ssh", "ops@127.0.0.1:1"];
+  const dir = mkdtempSync(join(tmpdir(), "vla-bad-usage-"));
+  it.each([
+    [
+      ["--registry-mirror", "https://user:secret@mirror.example.org"],
+      /--registry-mirror: .*password/,
+    ],
+    [
+      ["--registry-mirror", "https://mirror.example.org/v2"],
+      /--registry-mirror: .*host and port only/,
+    ],
+    [["--hello-image", "NVIDIA/hello"], /--hello-image: .*lower-case/],
+    [["--cuda-image", "nvidia/cuda@sha256:abc"], /--cuda-image: .*64 lower-case hex digits/],
+    [["--docker-version", ""], /--docker-version: "" is not a semver range/],
+    [["--toolkit-version", " "], /--toolkit-version: " " is not a semver range/],
+    [["--apt-lock-timeout", ""], /--apt-lock-timeout: .*0\.\.86400/],
+    [["--apt-lock-timeout", "1.5"], /--apt-lock-timeout: .*0\.\.86400/],
+    [["--apt-lock-timeout", "86401"], /--apt-lock-timeout: .*0\.\.86400/],
+    [["-i", "/dev/zero"], /-i: "\/dev\/zero" is not a regular file/],
+    [["-i", dir], /-i: .* is a directory/],
+    [["--known-hosts", join(dir, "missing")], /--known-hosts: .* does not exist/],
+    [["--ssh-config", "/dev/zero"], /--ssh-config: .* is not a regular file/],
+    [["--ssh", "ops@127.0.0.1:1", "doctor", "--hello-image", "BAD"], /--hello-image: "BAD"/],
+    [["--hello-image", "BAD", "doctor", "--ssh", "ops@127.0.0.1:1"], /--hello-image: "BAD"/],
+  ])("%j", async (args, message) => {
+    const result = await runCli([...unreachable, ...args], { timeoutMs: 60_000 });
     expect(result.code, explain(result)).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(message);
@@ -50,6 +84,32 @@ describe("bad usage exits 2 with one line, before anything connects", () => {
     const version = await runCli(["--version"]);
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8"));
     expect(version.stdout.trim()).toBe(pkg.version);
+  });
+});
+
+describe("an unreachable host, no test bed needed", () => {
+  const target = ["--ssh", "ops@127.0.0.1:1", "--ssh-config", "/dev/null"];
+
+  it.each([[[...target, "doctor"]], [["doctor", ...target]]])(
+    "%j probes that host, not this machine, and says why it failed on stderr",
+    async (args) => {
+      const result = await runCli(args, { timeoutMs: 60_000 });
+      expect(result.code, explain(result)).toBe(1);
+      expect(result.stdout).not.toMatch(/^local:/m);
+      expect(result.stderr).toMatch(/^vla-provision: ops@127\.0\.0\.1:1: cannot connect to /m);
+    },
+  );
+
+  it("a host given twice runs once", async () => {
+    const result = await runCli(
+      ["--dry-run", "--json", ...target, "--ssh", "ops@127.0.0.1:01", "--ssh", "OPS@127.0.0.1:1"],
+      { timeoutMs: 60_000 },
+    );
+    expect(result.code, explain(result)).toBe(1);
+    expect(result.report?.hosts.map((host) => host.target)).toEqual([
+      "ops@127.0.0.1:1",
+      "OPS@127.0.0.1:1",
+    ]);
   });
 });
 

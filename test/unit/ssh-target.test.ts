@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { parseSshTarget } from "../../src/ssh/target.js";
+import { formatSshTarget, parseSshTarget, sameHostKey } from "../../src/ssh/target.js";
 
 describe("parseSshTarget", () => {
   it.each([
@@ -52,5 +52,48 @@ describe("parseSshTarget", () => {
         'Invalid --ssh value "host:99999": port 99999 is not in 1..65535',
       );
     }
+  });
+});
+
+describe("formatSshTarget", () => {
+  it.each([
+    [{ user: "ops", host: "gpu01", port: 2222 }, "ops@gpu01:2222"],
+    [{ host: "gpu01" }, "gpu01"],
+    [{ user: "ops", host: "::1", port: 22 }, "ops@[::1]:22"],
+    [{ user: "deploy", host: "2001:db8::1", port: 2200 }, "deploy@[2001:db8::1]:2200"],
+    [{ host: "fe80::1%eth0" }, "[fe80::1%eth0]"],
+  ])("writes %j as %s, which parses back to it", (target, text) => {
+    expect(formatSshTarget(target)).toBe(text);
+    expect(parseSshTarget(text)).toEqual(target);
+  });
+});
+
+describe("sameHostKey", () => {
+  const defaults = { user: "me", port: 22 };
+  const key = (value: string) => sameHostKey(parseSshTarget(value), defaults);
+
+  it.each([
+    ["h", "h:22"],
+    ["h", "me@h"],
+    ["me@H:22", "h"],
+    ["::1", "[::1]:22"],
+    ["0:0::1", "me@[::1]"],
+  ])("%s and %s reach the same host", (a, b) => {
+    expect(key(a)).toBe(key(b));
+  });
+
+  it.each([
+    ["h", "h:2222"],
+    ["h", "other@h"],
+    ["h", "h.lab"],
+  ])("%s and %s do not", (a, b) => {
+    expect(key(a)).not.toBe(key(b));
+  });
+
+  it("applies the defaults ssh_config gives for the host", () => {
+    const target = parseSshTarget("h");
+    expect(sameHostKey(target, { user: "admin", port: 2222 })).toBe(
+      sameHostKey(parseSshTarget("admin@h:2222"), defaults),
+    );
   });
 });

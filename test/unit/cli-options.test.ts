@@ -1,0 +1,325 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { doctorErrorLines, main, type Plan } from "../../src/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "vla-cli-options-"));
+const keyFile = join(dir, "id_ed25519");
+writeFileSync(keyFile, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+const hugeFile = join(dir, "huge");
+writeFileSync(hugeFile, Buffer.alloc(1024 * 1024 + 1));
+const sshConfig = join(dir, "ssh_config");
+writeFileSync(sshConfig, "Host aliased\n  User admin\n  Port 2222\n");
+const me = userInfo().username;
+
+/** Runs the CLI's entry point with a run function that only records what would run. */
+async function cli(...args: string[]): Promise<{ code: number; plan?: Plan; stderr: string }> {
+  const plans: Plan[] = [];
+  const stderr: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  const code = await main(["node", "vla-provision", ...args], async (plan) => {
+    plans.push(plan);
+    return 0;
+  });
+  vi.restoreAllMocks();
+  return { code, plan: plans[0], stderr: stderr.join("") };
+}
+
+/** Exit 2, one line on stderr matching `message`, and nothing run. */
+async function expectRefused(args: string[], message: RegExp): Promise<void> {
+  const { code, plan, stderr } = await cli(...args);
+  expect(plan).toBeUndefined();
+  expect(code).toBe(2);
+  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(stderr).toMatch(message);
+}
+
+async function expectPlan(...args: string[]): Promise<Plan> {
+  const { code, plan, stderr } = await cli(...args);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  if (!plan) throw new Error("nothing would run");
+  return plan;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("options before a subcommand", () => {
+  it.each([[["--ssh", "h", "doctor"]], [["doctor", "--ssh", "h"]]])(
+    "%j probes h, not this machine",
+    async (args) => {
+      const plan = await expectPlan(...args);
+      expect(plan.command).toBe("doctor");
+      expect(plan.targets).toEqual(["h"]);
+    },
+  );
+
+  it("every kind of option given before doctor reaches it", async () => {
+    const plan = await expectPlan(
+      "--json",
+      "--no-verify",
+      "--apt-lock-timeout",
+      "5",
+      "--hello-image",
+      "localhost:5000/hello",
+      "-i",
+      keyFile,
+      "doctor",
+    );
+    expect(plan.options).toMatchObject({
+      json: true,
+      verify: false,
+      aptLockWaitMs: 5000,
+      helloImage: "localhost:5000/hello",
+    });
+    expect(plan.connect.identity).toBe(keyFile);
+  });
+
+  it("doctor's own value wins where both give one; repeatable options add up", async () => {
+    const plan = await expectPlan(
+      "--ssh-config",
+      "/dev/null",
+      "--hello-image",
+      "before",
+      "--ssh",
+      "a",
+      "--registry-mirror",
+      "https://one.example",
+      "doctor",
+      "--hello-image",
+      "after",
+      "--ssh",
+      "b",
+      "--registry-mirror",
+      "https://two.example",
+    );
+    expect(plan.options.helloImage).toBe("after");
+    expect(plan.targets).toEqual(["a", "b"]);
+    expect(plan.options.registryMirrors).toEqual(["https://one.example", "https://two.example"]);
+  });
+
+  it("doctor's defaults do not override a value given before it", async () => {
+    const plan = await expectPlan("--apt-lock-timeout", "7", "doctor");
+    expect(plan.options.aptLockWaitMs).toBe(7000);
+  });
+
+  it("a bad value given before doctor is refused like one given after it", async () => {
+    await expectRefused(["--hello-image", "BAD", "doctor"], /--hello-image: "BAD"/);
+    await expectRefused(["doctor", "--hello-image", "BAD"], /--hello-image: "BAD"/);
+  });
+
+  it("without a subcommand, provisioning gets the options", async () => {
+    const plan = await expectPlan("--ssh", "h", "--dry-run");
+    expect(plan.command).toBe("provision");
+    expect(plan.targets).toEqual(["h"]);
+    expect(plan.options.dryRun).toBe(true);
+  });
+});
+
+describe("unknown commands and options", () => {
+  it("names an unknown command", async () => {
+    await expectRefused(["doctr"], /unknown command 'doctr'/);
+    await expectRefused(["--dry-run", "doctr"], /unknown command 'doctr'/);
+  });
+
+  it("refuses an argument to doctor", async () => {
+    await expectRefused(["doctor", "extra"], /too many arguments for 'doctor'/);
+  });
+
+  it("puts commander's suggestion on the same line", async () => {
+    await expectRefused(["--dry-rn"], /unknown option '--dry-rn' \(Did you mean --dry-run\?\)/);
+  });
+});
+
+describe("--registry-mirror", () => {
+  it.each([
+    ["https://user:secret@mirror.example.org", /user name or password/],
+    ["https://token@mirror.example.org", /user name or password/],
+    ["https://mirror.example.org/v2", /scheme, host and port only/],
+    ["https://mirror.example.org?x=1", /query/],
+    ["ftp://mirror.example.org", /only http/],
+  ])("refuses %j", async (value, message) => {
+    await expectRefused(["--registry-mirror", value], message);
+  });
+
+  it("accepts scheme, host and port, normalized", async () => {
+    const plan = await expectPlan("--registry-mirror", "HTTPS://Mirror.Example.org:5000/");
+    expect(plan.options.registryMirrors).toEqual(["https://mirror.example.org:5000"]);
+  });
+});
+
+describe("image references", () => {
+  it.each([
+    ["--hello-image", "NVIDIA/hello", /must be lower-case/],
+    ["--cuda-image", "nvidia/CUDA:12.8.0-base-ubuntu24.04", /must be lower-case/],
+    ["--cuda-image", "nvidia/cuda@sha256:abc", /64 lower-case hex digits/],
+    ["--cuda-image", "nvidia/cuda:-bad", /tag "-bad"/],
+    ["--hello-image", "", /empty/],
+  ])("%s %j is refused", async (flag, value, message) => {
+    await expectRefused([flag, value], new RegExp(`${flag}: .*${message.source}`));
+  });
+
+  it("accepts registry, tag and digest", async () => {
+    const digest = `sha256:${"0".repeat(64)}`;
+    const plan = await expectPlan(
+      "--hello-image",
+      "127.0.0.1:5000/library/hello-world",
+      "--cuda-image",
+      `nvidia/cuda@${digest}`,
+    );
+    expect(plan.options.helloImage).toBe("127.0.0.1:5000/library/hello-world");
+    expect(plan.options.cudaImage).toBe(`nvidia/cuda@${digest}`);
+    const tagged = await expectPlan("--cuda-image", "nvidia/cuda:13.0.2-base-ubuntu24.04");
+    expect(tagged.options.cudaImage).toBe("nvidia/cuda:13.0.2-base-ubuntu24.04");
+  });
+});
+
+describe("version ranges", () => {
+  it.each([
+    ["--docker-version", ""],
+    ["--docker-version", "   "],
+    ["--toolkit-version", ""],
+    ["--toolkit-version", "not a range"],
+  ])("%s %j is refused", async (flag, value) => {
+    await expectRefused([flag, value], new RegExp(`${flag}: .* is not a semver range`));
+  });
+
+  it("accepts a range", async () => {
+    const plan = await expectPlan("--docker-version", "~27.5", "--toolkit-version", "1.17");
+    expect(plan.options).toMatchObject({ dockerVersion: "~27.5", toolkitVersion: "1.17" });
+  });
+});
+
+describe("--apt-lock-timeout", () => {
+  it.each(["", " ", "-1", "1.5", "1e3", "0x10", " 5", "86401", "9999999999"])(
+    "%j is refused",
+    async (value) => {
+      await expectRefused(
+        ["--apt-lock-timeout", value],
+        /--apt-lock-timeout: .* is not a whole number of seconds in 0\.\.86400/,
+      );
+    },
+  );
+
+  it.each([
+    ["0", 0],
+    ["86400", 86_400_000],
+  ])("%j is %i ms", async (value, ms) => {
+    const plan = await expectPlan("--apt-lock-timeout", value);
+    expect(plan.options.aptLockWaitMs).toBe(ms);
+  });
+});
+
+describe("files named on the command line", () => {
+  it.each([
+    [["-i", "/dev/zero"], /-i: "\/dev\/zero" is not a regular file/],
+    [["-i", "/dev/null"], /-i: "\/dev\/null" is not a regular file/],
+    [["-i", join(dir, "missing")], /-i: .* does not exist/],
+    [["-i", dir], /-i: .* is a directory/],
+    [["-i", hugeFile], /-i: .* is larger than 1024 KiB/],
+    [["-i", ""], /-i: "" is empty/],
+    [["--known-hosts", "/dev/zero"], /--known-hosts: .* is not a regular file/],
+    [["--known-hosts", dir, "--accept-new-host-key"], /--known-hosts: .* is a directory/],
+    [
+      ["--known-hosts", join(dir, "missing")],
+      /--known-hosts: .* does not exist \(with --accept-new-host-key it is created\)/,
+    ],
+    [["--ssh-config", "/dev/zero"], /--ssh-config: .* is not a regular file/],
+    [["--ssh-config", join(dir, "missing")], /--ssh-config: .* does not exist/],
+    [["--ssh-config", dir], /--ssh-config: .* is a directory/],
+  ])("%j is refused at once", async (args, message) => {
+    await expectRefused(args, message);
+  });
+
+  it.skipIf(process.getuid?.() === 0)("refuses a file it cannot read", async () => {
+    const locked = join(dir, "locked");
+    writeFileSync(locked, "x", { mode: 0o000 });
+    await expectRefused(["-i", locked], /-i: .* cannot be read/);
+  });
+
+  it("accepts a key file, /dev/null for known_hosts and ssh_config, a known_hosts to create", async () => {
+    const plan = await expectPlan(
+      "-i",
+      keyFile,
+      "--known-hosts",
+      "/dev/null",
+      "--ssh-config",
+      "/dev/null",
+    );
+    expect(plan.connect).toMatchObject({ identity: keyFile, knownHosts: "/dev/null" });
+    const creating = await expectPlan(
+      "--known-hosts",
+      join(dir, "new_known_hosts"),
+      "--accept-new-host-key",
+    );
+    expect(creating.connect.knownHosts).toBe(join(dir, "new_known_hosts"));
+  });
+});
+
+describe("the same host given twice runs once", () => {
+  const targetsOf = async (...values: string[]) => {
+    const plan = await expectPlan(
+      "--ssh-config",
+      sshConfig,
+      ...values.flatMap((v) => ["--ssh", v]),
+    );
+    return plan;
+  };
+
+  it.each([
+    [["h:22", "h"], ["h:22"]],
+    [[`${me}@h`, "h"], [`${me}@h`]],
+    [["GPU-01", "gpu-01:22"], ["GPU-01"]],
+    [["[::1]:22", "::1", "0:0::1"], ["[::1]:22"]],
+    [["aliased", "admin@aliased:2222"], ["aliased"]],
+    [
+      ["h", "h:2222", "other@h", "h2"],
+      ["h", "h:2222", "other@h", "h2"],
+    ],
+    [
+      ["aliased", "aliased:22", `${me}@aliased`],
+      ["aliased", "aliased:22", `${me}@aliased`],
+    ],
+  ])("%j runs %j", async (values, expected) => {
+    const plan = await targetsOf(...values);
+    expect(plan.targets).toEqual(expected);
+    expect(plan.options.notices).toHaveLength(values.length - expected.length);
+  });
+
+  it("says which value was dropped", async () => {
+    const plan = await targetsOf("h:22", "h");
+    expect(plan.options.notices).toEqual([
+      '--ssh "h" reaches the same host as "h:22": it runs once',
+    ]);
+  });
+
+  it("no --ssh is this machine", async () => {
+    const plan = await expectPlan();
+    expect(plan.targets).toEqual([undefined]);
+  });
+});
+
+describe("doctor's errors", () => {
+  it("are one line per failed host, for stderr", () => {
+    expect(
+      doctorErrorLines([
+        { target: "ops@gpu-01", ok: true, exitCode: 0, commands: 1 },
+        {
+          target: "ops@127.0.0.1:1",
+          ok: false,
+          exitCode: 1,
+          commands: 0,
+          error: "cannot connect to ops@127.0.0.1:1: connect ECONNREFUSED\nmore",
+        },
+      ]),
+    ).toEqual([
+      "vla-provision: ops@127.0.0.1:1: cannot connect to ops@127.0.0.1:1: connect ECONNREFUSED",
+    ]);
+  });
+});
