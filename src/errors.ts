@@ -31,12 +31,27 @@ export class CommandError extends Error {
     readonly stdout: string,
     readonly stderr: string,
   ) {
-    const meaning = EXIT_CODE_MEANINGS[code];
-    const detail = lastLines(stderr.trim() || stdout.trim(), 6);
-    super(
-      `${label} exited with code ${code}${meaning ? ` (${meaning})` : ""}${detail ? `:\n${detail}` : ""}`,
-    );
+    super(commandFailure(label, code, stdout, stderr));
   }
+}
+
+function commandFailure(label: string, code: number, stdout: string, stderr: string): string {
+  const meaning = EXIT_CODE_MEANINGS[code];
+  const head = `${label} exited with code ${code}${meaning ? ` (${meaning})` : ""}`;
+  // apt's own "E:" lines say what went wrong; the lines around them are hash lists and hints.
+  const errors = aptErrors(`${stdout}\n${stderr}`);
+  if (errors.length > 0) return `${head}: ${errors.join("\n")}`;
+  const detail = lastLines(stderr.trim() || stdout.trim(), 6);
+  return `${head}${detail ? `:\n${detail}` : ""}`;
+}
+
+/** apt's and dpkg's error lines ("E: ...", "dpkg: error ..."), at most four. */
+export function aptErrors(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /^E: |^dpkg: error/.test(line))
+    .slice(0, 4);
 }
 
 export function lastLines(text: string, count: number): string {

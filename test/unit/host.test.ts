@@ -40,7 +40,7 @@ describe("Host.run", () => {
     expect(failure.stdout).toBe("out\n");
     expect(failure.stderr).toBe("E: Unable to locate package nope\n");
     expect(failure.message).toBe(
-      "apt-get install nope exited with code 100 (apt/dpkg error):\nE: Unable to locate package nope",
+      "apt-get install nope exited with code 100 (apt/dpkg error): E: Unable to locate package nope",
     );
   });
 
@@ -236,5 +236,30 @@ describe("the login user's proxy settings on privileged commands", () => {
     );
     expect(urlSecrets("http://u:p%40ss@proxy:1")).toEqual(["u:p%40ss", "p%40ss", "p@ss"]);
     expect(urlSecrets("http://proxy:3128")).toEqual([]);
+  });
+});
+
+describe("a failed apt command's error", () => {
+  it("leads with apt's own E: line, not the hash lists before it", () => {
+    // Captured from apt-get install against a repository serving a corrupted package.
+    const stderr = [
+      "E: Failed to fetch http://127.0.0.1:8082/docker/linux/debian/dists/bookworm/pool/stable/amd64/docker-buildx-plugin_0.10.5-1~debian.12~bookworm_amd64.deb  Hash Sum mismatch",
+      "   Hashes of expected file:",
+      "    - SHA256:d4fc63f83ed99f3e04753ec502ce5eaa641bcf97e1be75e6ce5845227793aab9",
+      "    - Filesize:1410 [weak]",
+      "   Last modification reported: Mon, 23 Nov 2026 17:25:33 +0000",
+      "E: Unable to fetch some archives, maybe run apt-get update or try with --fix-missing?",
+    ].join("\n");
+    const error = new CommandError("install docker-ce", 100, "", stderr);
+    expect(error.message.split("\n")[0]).toBe(
+      "install docker-ce exited with code 100 (apt/dpkg error): E: Failed to fetch http://127.0.0.1:8082/docker/linux/debian/dists/bookworm/pool/stable/amd64/docker-buildx-plugin_0.10.5-1~debian.12~bookworm_amd64.deb  Hash Sum mismatch",
+    );
+    expect(error.message).not.toContain("SHA256");
+  });
+
+  it("keeps the last lines of any other command", () => {
+    expect(new CommandError("curl x", 22, "", "a\nb\ncurl: (22) 404").message).toBe(
+      "curl x exited with code 22:\na\nb\ncurl: (22) 404",
+    );
   });
 });
