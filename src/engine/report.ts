@@ -63,10 +63,19 @@ export function renderSummary(report: RunReport): string {
       lines.push(
         `  ${SYMBOL[step.status]} ${seconds}s  ${step.title}${why ? ` - ${firstLine(why)}` : ""}`,
       );
+      // A dry run is for reading what would happen: its commands and file diffs, always.
+      if (step.status === "planned" && step.plan) lines.push(indent(step.plan, "             | "));
     }
     for (const notice of host.notices) lines.push(`  note: ${notice}`);
   }
   return lines.join("\n");
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split("\n")
+    .map((line) => `${prefix}${line}`)
+    .join("\n");
 }
 
 function firstLine(text: string): string {

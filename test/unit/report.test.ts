@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import {
+  type HostReport,
+  type RunReport,
+  renderSummary,
+  runExitCode,
+} from "../../src/engine/report.js";
+
+const dryRun: RunReport = {
+  version: "0.1.0",
+  dryRun: true,
+  hosts: [
+    {
+      target: "ops@gpu-01",
+      os: "Ubuntu 24.04.3 LTS amd64",
+      ok: true,
+      exitCode: 0,
+      steps: [
+        {
+          id: "docker-key",
+          title: "Add Docker's key",
+          status: "skipped",
+          reason: "holds key",
+          durationMs: 1,
+        },
+        {
+          id: "registry-mirror",
+          title: "Configure registry mirrors",
+          status: "planned",
+          plan: '--- /etc/docker/daemon.json\n+  "registry-mirrors": ["http://127.0.0.1:5000"]\n$ restart dockerd',
+          durationMs: 2,
+        },
+      ],
+      notices: [],
+      decisions: {},
+      commands: 1,
+      durationMs: 400,
+    },
+  ],
+};
+
+describe("the summary", () => {
+  it("shows a dry run's commands and file diffs without --verbose", () => {
+    const text = renderSummary(dryRun);
+    expect(text).toContain("  planned    0.0s  Configure registry mirrors\n");
+    expect(text).toContain('             | +  "registry-mirrors": ["http://127.0.0.1:5000"]');
+    expect(text).toContain("             | $ restart dockerd");
+    expect(text).not.toContain("| holds key");
+  });
+
+  it("takes the worst host's exit code, an interruption above a failure", () => {
+    const [first] = dryRun.hosts;
+    const host = (exitCode: number) => ({ ...(first as HostReport), exitCode });
+    expect(runExitCode({ ...dryRun, hosts: [host(0), host(1)] })).toBe(1);
+    expect(runExitCode({ ...dryRun, hosts: [host(1), host(3)] })).toBe(3);
+    expect(runExitCode({ ...dryRun, hosts: [host(1), host(130)] })).toBe(130);
+    expect(runExitCode({ ...dryRun, hosts: [host(3), host(2)] })).toBe(2);
+  });
+});
