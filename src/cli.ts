@@ -28,7 +28,8 @@ Examples:
   $ vla-provision --docker-version "~27.5" --registry-mirror https://mirror.example.org
 
 Exit codes: 0 success (changed or not), 1 a step failed, 2 bad usage or input,
-3 a host was refused (unsupported OS, no sudo, unknown or changed host key, ...).`;
+3 a host was refused (unsupported OS, no sudo, unknown or changed host key, ...),
+130 interrupted (run the same command again to continue).`;
 
 export interface RawOptions {
   ssh: string[];
@@ -62,6 +63,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function addOptions(command: Command): Command {
   return command
+    .optionsGroup("Targets and SSH:")
     .option(
       "--ssh <[user@]host[:port]>",
       "target a remote host over SSH (repeatable; default: this machine)",
@@ -82,14 +84,8 @@ function addOptions(command: Command): Command {
       "--user <name>",
       "account to add to the docker group (default: the SSH user, else SUDO_USER, else you)",
     )
-    .option(
-      "--dry-run",
-      "show every change that would be made (commands and file diffs); change nothing",
-    )
-    .option("-y, --yes", "never prompt")
-    .option("--json", "print a machine-readable report on stdout (progress goes to stderr)")
-    .option("--verbose", "show each step's planned commands and output")
-    .option("--no-verify", "skip the hello-world and CUDA container checks")
+    .option("--sudo-password-stdin", "read the sudo password from the first line of stdin")
+    .optionsGroup("What to install:")
     .option("--no-nvidia", "skip the GPU checks and the NVIDIA Container Toolkit")
     .option("--require-gpu", "refuse a host without an NVIDIA GPU")
     .option(
@@ -101,6 +97,7 @@ function addOptions(command: Command): Command {
       'Docker CE version as a semver range ("28", "~27.5", "27.5.1")',
     )
     .option("--toolkit-version <range>", "NVIDIA Container Toolkit version as a semver range")
+    .optionsGroup("Repositories and mirrors:")
     .option("--docker-repo <url>", "Docker apt repository base (a mirror)", OFFICIAL.dockerRepo)
     .option(
       "--docker-key-fingerprint <fpr>",
@@ -123,6 +120,8 @@ function addOptions(command: Command): Command {
       collect,
       [],
     )
+    .optionsGroup("Checks:")
+    .option("--no-verify", "skip the hello-world and CUDA container checks")
     .option("--hello-image <ref>", "image for the hello-world check", OFFICIAL.helloImage)
     .option(
       "--cuda-image <ref>",
@@ -133,7 +132,14 @@ function addOptions(command: Command): Command {
       "how long to wait for another apt/dpkg to release its lock (0..86400)",
       "600",
     )
-    .option("--sudo-password-stdin", "read the sudo password from the first line of stdin");
+    .optionsGroup("Output and behaviour:")
+    .option(
+      "--dry-run",
+      "show every change that would be made (commands and file diffs); change nothing",
+    )
+    .option("-y, --yes", "never prompt")
+    .option("--json", "print a machine-readable report on stdout (progress goes to stderr)")
+    .option("--verbose", "show each step's planned commands and output");
 }
 
 /** What the command line asks for, as commander parsed it. */
@@ -367,8 +373,9 @@ function writeOneLine(text: string, write: (text: string) => void): void {
 export function buildProgram(onInvoke: (invocation: Invocation) => void): Command {
   const program = addOptions(new Command("vla-provision"))
     .description(
-      "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE,\nthe docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
+      "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE, the docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
     )
+    .optionsGroup("Options:")
     .version(VERSION, "-V, --version")
     .enablePositionalOptions()
     .exitOverride()

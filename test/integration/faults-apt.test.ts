@@ -84,7 +84,7 @@ describe("apt faults on a fresh Debian 12 host (ops, over SSH)", () => {
     const failed = result.report?.hosts[0]?.steps.find((s) => s.status === "failed");
     expect(failed?.id).toBe("docker-packages");
     // One line says it: the package, the repository and apt's reason.
-    expect(failed?.error.split("\n")[0]).toMatch(
+    expect(failed?.error?.split("\n")[0]).toMatch(
       /exited with code 100 \(apt\/dpkg error\): E: Failed to fetch http:\/\/127\.0\.0\.1:8082\/.*docker-buildx-plugin.*Hash Sum mismatch/,
     );
     expect((await host.exec("dpkg --audit")).stdout.trim()).toBe("");

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { doctorErrorLines, main, type Plan } from "../../src/cli.js";
+import { buildProgram, doctorErrorLines, main, type Plan } from "../../src/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vla-cli-options-"));
 const keyFile = join(dir, "id_ed25519");
@@ -321,5 +321,33 @@ describe("doctor's errors", () => {
     ).toEqual([
       "vla-provision: ops@127.0.0.1:1: cannot connect to ops@127.0.0.1:1: connect ECONNREFUSED",
     ]);
+  });
+});
+
+describe("--help", () => {
+  const help = buildProgram(() => {}).helpInformation();
+
+  it("groups the options by what they are for, in this order", () => {
+    const headings = [
+      "Targets and SSH:",
+      "What to install:",
+      "Repositories and mirrors:",
+      "Checks:",
+      "Output and behaviour:",
+      "Options:",
+    ];
+    const at = headings.map((heading) => help.indexOf(`\n${heading}\n`));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(help.slice(at[0], at[1])).toContain("--sudo-password-stdin");
+    expect(help.slice(at[2], at[3])).toContain("--registry-mirror");
+    expect(help.slice(at[4], at[5])).toContain("--dry-run");
+  });
+
+  it("has no line break inside the description's sentences", () => {
+    const description = help.split("\n\n")[1] ?? "";
+    expect(description.replaceAll("\n", " ")).toBe(
+      "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE, the docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
+    );
   });
 });
