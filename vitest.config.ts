@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // Some unit tests run the real probe on this machine: on 2 busy cores that takes seconds.
+          testTimeout: 30_000,
         },
       },
       {

@@ -14,6 +14,7 @@ import {
 import { handleSignals, INTERRUPTED_EXIT_CODE, interruption } from "./interrupt.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
+import type { AskPassword } from "./session.js";
 import { parseSshTarget } from "./ssh/target.js";
 import { uniqueTargets } from "./ssh/unique-targets.js";
 import { checkUrl, type UrlRules } from "./url.js";
@@ -288,19 +289,24 @@ async function readStdinLine(): Promise<string | undefined> {
   return line ? line.replace(/\r$/, "") : undefined;
 }
 
-function passwordAsker(raw: RawOptions): (login: string) => Promise<string | undefined> {
-  return async (login) => {
+/** A person at a terminal can be asked (and may retry); a script cannot. */
+function canPrompt(raw: RawOptions): boolean {
+  return !raw.yes && !raw.sudoPasswordStdin && process.stdin.isTTY && process.stderr.isTTY;
+}
+
+function passwordAsker(raw: RawOptions): AskPassword {
+  return async (login, retry) => {
     if (raw.sudoPasswordStdin) return readStdinLine();
-    if (raw.yes || !process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+    if (!canPrompt(raw)) return undefined;
     const { password } = await import("@inquirer/prompts");
-    return password({ message: `sudo password for ${login}:` }, { output: process.stderr });
+    const message = `${retry ? "Sorry, try again. " : ""}sudo password for ${login}:`;
+    return password({ message }, { output: process.stderr });
   };
 }
 
 function confirmationAsker(raw: RawOptions): AskConfirmation {
   return async (question) => {
-    if (raw.yes || raw.sudoPasswordStdin || !process.stdin.isTTY || !process.stderr.isTTY)
-      return undefined;
+    if (!canPrompt(raw)) return undefined;
     const { confirm } = await import("@inquirer/prompts");
     return confirm({ message: question, default: false }, { output: process.stderr });
   };
@@ -314,6 +320,7 @@ async function runProvision({ raw, options, connect, targets }: Plan): Promise<n
     connect,
     options,
     askPassword: passwordAsker(raw),
+    passwordTries: canPrompt(raw) ? 3 : 1,
     askConfirmation: confirmationAsker(raw),
   });
   process.stderr.write(`${renderSummary(report)}\n`);

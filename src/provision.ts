@@ -9,12 +9,13 @@ import type { ProbeOptions } from "./facts/gather.js";
 import type { ConnectOptions } from "./hosts/connect.js";
 import type { ProvisionOptions } from "./options.js";
 import {
+  type AskPassword,
   emptyReport,
   type HostSession,
   needsPassword,
   openSession,
   stepContext,
-  useSudoPassword,
+  unlockSudo,
 } from "./session.js";
 import { VERSION } from "./version.js";
 
@@ -24,7 +25,9 @@ export interface ProvisionRequest {
   connect: ConnectOptions;
   options: ProvisionOptions;
   /** Ask for the sudo password once, before the task list starts; undefined when it cannot be asked. */
-  askPassword: (login: string) => Promise<string | undefined>;
+  askPassword: AskPassword;
+  /** How many passwords may be tried (3 in a terminal, like sudo; 1 from stdin or without one). */
+  passwordTries?: number;
   /** Ask a yes/no question before the task list starts; undefined when it cannot be asked. */
   askConfirmation?: AskConfirmation;
   /** What the first probe reads besides the steps' facts. */
@@ -68,22 +71,13 @@ export async function provision(request: ProvisionRequest): Promise<RunReport> {
   const { options } = request;
   const opened = await openAll(request);
   const needing = opened.filter((o) => o.session && needsPassword(o.session) && !options.dryRun);
-  if (needing.length > 0) {
-    const first = needing[0]?.session?.host.loginUser ?? "";
-    const password = await request.askPassword(first);
-    await Promise.all(
-      needing.map(async (o) => {
-        if (!o.session) return;
-        if (password === undefined) {
-          failure(o.report, {
-            message: `sudo on ${o.session.host.target} needs a password: run in a terminal to be asked, or pass it on stdin with --sudo-password-stdin`,
-            exitCode: 3,
-          });
-          return;
-        }
-        await useSudoPassword(o.session, password).catch((error) => failure(o.report, error));
-      }),
-    );
+  const sessions = needing.flatMap((o) => (o.session ? [o.session] : []));
+  if (sessions.length > 0) {
+    const failures = await unlockSudo(sessions, request.askPassword, request.passwordTries ?? 1);
+    for (const o of needing) {
+      const error = o.session && failures.get(o.session);
+      if (error) failure(o.report, error);
+    }
   }
   const runs: HostRun[] = [];
   for (const o of opened) {

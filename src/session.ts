@@ -90,6 +90,50 @@ export async function useSudoPassword(session: HostSession, password: string): P
   session.facts = await gatherFacts(session.host, session.targetUser, session.packages);
 }
 
+/** Asks for the sudo password; `retry` is true after a wrong one. Undefined: it cannot be asked. */
+export type AskPassword = (login: string, retry: boolean) => Promise<string | undefined>;
+
+/**
+ * Ask once for every host that needs a sudo password, and like sudo itself give `tries` tries in
+ * all: each password is checked on the hosts still locked before anything runs. Returns the error
+ * of each host left locked.
+ */
+export async function unlockSudo(
+  sessions: readonly HostSession[],
+  ask: AskPassword,
+  tries: number,
+): Promise<Map<HostSession, unknown>> {
+  const failures = new Map<HostSession, unknown>();
+  let locked = [...sessions];
+  for (let attempt = 0; attempt < tries && locked.length > 0; attempt++) {
+    const password = await ask(locked[0]?.host.loginUser ?? "", attempt > 0);
+    if (password === undefined) {
+      for (const session of locked) failures.set(session, passwordNeeded(session));
+      return failures;
+    }
+    const results = await Promise.all(
+      locked.map((session) =>
+        useSudoPassword(session, password).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    locked.forEach((session, i) => {
+      if (results[i] === undefined) failures.delete(session);
+      else failures.set(session, results[i]);
+    });
+    locked = locked.filter((_, i) => results[i] !== undefined);
+  }
+  return failures;
+}
+
+function passwordNeeded(session: HostSession): RefusedError {
+  return new RefusedError(
+    `sudo on ${session.host.target} needs a password: run in a terminal to be asked, or pass it on stdin with --sudo-password-stdin`,
+  );
+}
+
 export function stepContext(
   session: HostSession,
   options: ProvisionOptions,
