@@ -27,7 +27,21 @@ async function aptInstall(packages) {
 }
 
 try {
-  await phase("tools (apt)", () => aptInstall(["vagrant", "ruby", "openssh-client", "gnupg"]));
+  await phase("tools (apt)", () =>
+    aptInstall([
+      "vagrant",
+      "ruby",
+      "openssh-client",
+      "gnupg",
+      // install.sh is checked with shellcheck; the arm64 executable runs under QEMU user emulation,
+      // with the arm64 C and C++ runtime libraries of Debian's cross toolchains (architecture all).
+      "shellcheck",
+      "qemu-user-static",
+      "libc6-arm64-cross",
+      "libstdc++6-arm64-cross",
+      "libgcc-s1-arm64-cross",
+    ]),
+  );
   await phase("typecheck", () => $`npx tsc --noEmit`);
   await phase("lint", () => $`npx biome check .`);
   await phase("build", () => $`zx scripts/bundle.mjs`);
@@ -37,6 +51,9 @@ try {
       "test bed (engine, images, repositories, registry)",
       () => $`zx scripts/testbed/main.mjs setup`,
     );
+    // Built once here (official Node 24 from the npm registry, checked against its lock file);
+    // the tests that need them find them up to date.
+    await phase("standalone executables (build:exe)", () => $`npm run build:exe`);
     await phase("integration tests", () => $`npx vitest run --project integration`);
   }
 } finally {

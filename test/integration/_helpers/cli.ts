@@ -12,12 +12,15 @@ export interface CliResult {
   report?: RunReport;
 }
 
-/** Run the BUILT CLI as a child process, the way a user does. */
+/**
+ * Run the BUILT CLI as a child process, the way a user does. `node` is the Node.js binary that runs
+ * it (default: the `node` on PATH).
+ */
 export async function runCli(
   args: string[],
-  options: { input?: string; timeoutMs?: number } = {},
+  options: { input?: string; timeoutMs?: number; node?: string } = {},
 ): Promise<CliResult> {
-  const result = await execa("node", [CLI, ...args], {
+  const result = await execa(options.node ?? "node", [CLI, ...args], {
     input: options.input ?? "",
     reject: false,
     timeout: options.timeoutMs ?? 900_000,
