@@ -1,26 +1,34 @@
 #!/usr/bin/env zx
 // End-to-end run against fresh Vagrant VMs (see the Vagrantfile):
-//   npm run e2e:vagrant -- [noble] [jammy] [bookworm] [--parallel] [--provider libvirt]
-// For each machine: boot it, write its `vagrant ssh-config`, provision it with the built CLI, run
-// the CLI again and require every step to be skipped, and destroy the machine whatever happened.
+//   npm run e2e:vagrant -- [noble] [jammy] [bookworm] [--parallel] [--provider libvirt] [--no-build]
+// For each machine: boot it, print the box and provider it came up with, write its
+// `vagrant ssh-config`, provision it with the built CLI, run the CLI again and require every step
+// to be skipped, and destroy the machine whatever happened.
 import { closeSync, openSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { $, chalk, minimist, which } from "zx";
 
 const ALL_MACHINES = ["noble", "jammy", "bookworm"];
 // zx's own argv would read `--parallel noble` as parallel="noble": parse this script's arguments.
 const args = minimist(process.argv.slice(process.argv.findIndex(isThisScript) + 1), {
-  boolean: ["parallel", "help"],
+  boolean: ["parallel", "help", "build"],
   string: ["provider"],
+  default: { build: true },
 });
 if (args.help) {
-  console.log("Usage: npm run e2e:vagrant -- [--parallel] [--provider <name>] [machine...]");
+  console.log(
+    "Usage: npm run e2e:vagrant -- [--parallel] [--provider <name>] [--no-build] [machine...]",
+  );
   console.log(`Machines: ${ALL_MACHINES.join(", ")} (default: all, one after another)`);
+  console.log("--no-build: use the dist/cli.mjs already built instead of `npm run build`.");
   process.exit(0);
 }
 const machines = args._.length > 0 ? args._.map(String) : ALL_MACHINES;
 const parallel = args.parallel;
 const provider = args.provider || undefined;
+/** The provider asked for, if any: Vagrant's own choice otherwise (VirtualBox when installed). */
+const askedProvider = provider ?? (process.env.VAGRANT_DEFAULT_PROVIDER || undefined);
 
 const unknown = machines.filter((name) => !ALL_MACHINES.includes(name));
 if (unknown.length > 0) {
@@ -48,7 +56,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-await $({ stdio: "inherit" })`npm run build`;
+if (args.build) await $({ stdio: "inherit" })`npm run build`;
 await mkdir(".vagrant", { recursive: true });
 
 const results = [];
@@ -80,10 +88,13 @@ async function testMachine(machine) {
 
   try {
     stopIfInterrupted();
-    say("vagrant up");
+    say(`vagrant up (provider: ${askedProvider ?? "Vagrant's default"})`);
     booting = true;
     const up = ["up", machine, ...(provider ? [`--provider=${provider}`] : [])];
     await timed("up", () => must($({ stdio: ["ignore", output, output] })`vagrant ${up}`));
+
+    Object.assign(result, await boxInUse(machine));
+    say(`box ${boxName(result)}, provider ${result.provider ?? "unknown"}`);
 
     stopIfInterrupted();
     const sshConfig = `.vagrant/ssh-config-${machine}`;
@@ -115,6 +126,8 @@ async function testMachine(machine) {
     result.error = error instanceof Error ? error.message : String(error);
     say(chalk.red(`failed: ${result.error}`));
   } finally {
+    // A failed `vagrant up` still names its provider (and the box, when it was imported).
+    if (booting && result.provider === undefined) Object.assign(result, await boxInUse(machine));
     if (booting) await destroy(machine, output, result, timed, say);
     if (log !== undefined) closeSync(log);
   }
@@ -131,6 +144,35 @@ async function destroy(machine, output, result, timed, say) {
     result.ok = false;
     result.error ??= `\`vagrant destroy -f ${machine}\` exited ${done.exitCode}: destroy it by hand`;
   }
+}
+
+/**
+ * The provider a machine runs under (`vagrant status --machine-readable`) and the box it came up
+ * from: `vagrant up` writes the box's name and version to .vagrant/machines/<machine>/<provider>/
+ * box_meta. Unknown parts stay undefined; never throws.
+ */
+async function boxInUse(machine) {
+  const status = await track(
+    $({
+      stdio: ["ignore", "pipe", "ignore"],
+      nothrow: true,
+    })`vagrant status --machine-readable ${machine}`,
+  );
+  const line = status.stdout.split("\n").find((l) => l.split(",")[2] === "provider-name");
+  const used = line?.split(",")[3]?.trim() || askedProvider;
+  if (!used) return {};
+  try {
+    const metaFile = path.join(".vagrant", "machines", machine, used, "box_meta");
+    const meta = JSON.parse(await readFile(metaFile, "utf8"));
+    return { provider: used, box: meta.name, boxVersion: meta.version };
+  } catch {
+    return { provider: used };
+  }
+}
+
+function boxName({ box, boxVersion }) {
+  if (!box) return "unknown";
+  return boxVersion ? `${box} ${boxVersion}` : box;
 }
 
 function isThisScript(arg) {
@@ -192,9 +234,11 @@ function ids(steps) {
 function printSummary(results) {
   const seconds = (ms) => (ms === undefined ? "-" : `${(ms / 1000).toFixed(1)}s`);
   const rows = [
-    ["machine", "up", "1st run", "2nd run", "destroy", "changed", "result"],
+    ["machine", "box", "provider", "up", "1st run", "2nd run", "destroy", "changed", "result"],
     ...results.map((r) => [
       r.machine,
+      r.box ? boxName(r) : "-",
+      r.provider ?? "-",
       seconds(r.times.up),
       seconds(r.times.first),
       seconds(r.times.second),
