@@ -3,6 +3,8 @@
 import { $, argv, chalk } from "zx";
 
 $.verbose = true;
+// The tools the tests need are installed below: a test must fail, not skip, when one is missing.
+process.env.VLA_REQUIRE_TOOLS = "1";
 const timings = [];
 
 async function phase(name, fn) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explain, runCli, sshFlags, statuses } from "./_helpers/cli.js";
-import { STATE_SNAPSHOT } from "./_helpers/state.js";
+import { STATE_SNAPSHOT, snapshotChanges } from "./_helpers/state.js";
 import { startHost, type TestHost } from "./_helpers/testbed.js";
 
 const USER_DAEMON_JSON = `{
@@ -45,7 +45,7 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     expect(status["registry-mirror"]).toBe("planned");
     expect(result.stderr).toContain("+ Signed-By: /etc/apt/keyrings/docker.asc");
     const after = await host.exec(STATE_SNAPSHOT);
-    expect(after.stdout).toBe(before.stdout);
+    expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
   });
 
   it("provisions: Docker CE from the repository, ops in the docker group, hello-world through the mirror", async () => {
@@ -104,7 +104,7 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     }
     expect(result.report?.hosts[0]?.commands).toBeLessThanOrEqual(3);
     const after = await host.exec(STATE_SNAPSHOT);
-    expect(after.stdout).toBe(before.stdout);
+    expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
     expect(after.stdout).not.toContain("no-dockerd");
   });
 
@@ -117,6 +117,6 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     const changed = Object.entries(status).filter(([, s]) => s === "changed" || s === "failed");
     expect(changed).toEqual([]);
     const after = await host.exec(STATE_SNAPSHOT);
-    expect(after.stdout).toBe(before.stdout);
+    expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explain, runCli, sshFlags, statuses } from "./_helpers/cli.js";
-import { STATE_SNAPSHOT } from "./_helpers/state.js";
+import { STATE_SNAPSHOT, snapshotChanges } from "./_helpers/state.js";
 import { startHost, type TestHost } from "./_helpers/testbed.js";
 
 const NVIDIA_STEPS = ["nvidia-key", "nvidia-source", "nvidia-packages", "nvidia-runtime"];
@@ -19,7 +19,7 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
     await host?.stop();
   });
 
-  it("doctor and --dry-run show the GPU, the driver and the CUDA image chosen", async () => {
+  it("doctor and --dry-run show the GPU, the driver and the CUDA image chosen, and change nothing", async () => {
     const doctor = await runCli(["doctor", ...sshFlags(host), "--json"]);
     expect(doctor.code, explain(doctor)).toBe(0);
     const facts = JSON.parse(doctor.stdout).hosts[0].facts;
@@ -29,11 +29,16 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
       computeCapability: "12.0",
     });
     expect(facts.cudaImage.image).toBe("nvidia/cuda:13.0.2-base-ubuntu24.04");
+    const before = await host.exec(STATE_SNAPSHOT);
     const dry = await runCli([...args(), "--dry-run"]);
     expect(dry.code, explain(dry)).toBe(0);
     expect(dry.stderr).toContain(
       "driver 580.95.05, NVIDIA GeForce RTX 5090 (12.0) -> CUDA 13.0.2 image",
     );
+    const status = statuses(dry);
+    for (const id of NVIDIA_STEPS) expect(status[id], id).toBe("planned");
+    const after = await host.exec(STATE_SNAPSHOT);
+    expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
   });
 
   it("runs every NVIDIA step, keeps the user's daemon.json keys, and the CUDA container sees the GPU", async () => {
@@ -62,7 +67,8 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
     expect(result.code, explain(result)).toBe(0);
     for (const step of result.report?.hosts[0]?.steps ?? [])
       expect(step.status, step.id).toBe("skipped");
-    expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(before.stdout);
+    const after = await host.exec(STATE_SNAPSHOT);
+    expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
   });
 
   it("a dockerd that does not come back after configuration is rolled back", async () => {
@@ -72,7 +78,8 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
         `printf '%s\\n' '{"log-level": "warn", "log-opts": {"max-size": "5m"}, "registry-mirrors": ["http://127.0.0.1:5000"]}' > /etc/docker/daemon.json`,
         "systemctl restart docker",
         "mv /usr/bin/nvidia-ctk /usr/bin/nvidia-ctk.real",
-        `printf '%s\\n' '#!/bin/sh' '/usr/bin/nvidia-ctk.real "$@" || exit $?' 'sed -i "1s/{/{\\"not-a-dockerd-option\\": true,/" /etc/docker/daemon.json' > /usr/bin/nvidia-ctk`,
+        // nvidia-ctk is run on a copy (--config=FILE): spoil the file it was given.
+        `printf '%s\\n' '#!/bin/sh' '/usr/bin/nvidia-ctk.real "$@" || exit $?' 'f=/etc/docker/daemon.json; for a in "$@"; do case "$a" in --config=*) f="\${a#--config=}";; esac; done' 'sed -i "1s/{/{\\"not-a-dockerd-option\\": true,/" "$f"' > /usr/bin/nvidia-ctk`,
         "chmod +x /usr/bin/nvidia-ctk",
       ].join(" && "),
     );
