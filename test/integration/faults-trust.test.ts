@@ -18,6 +18,7 @@ import {
 } from "./_helpers/faults.js";
 import { STATE_SNAPSHOT } from "./_helpers/state.js";
 import { startHost, type TestHost } from "./_helpers/testbed.js";
+import { type Sighting, sightingsOf, watchProcesses } from "./_helpers/watch.js";
 
 const KEYS = resolve(
   process.env.VLA_TESTBED_DIR ?? resolve(import.meta.dirname, "../../.testbed"),
@@ -153,33 +154,22 @@ describe("secrets (debian12, lab: sudo with a password)", () => {
     await host.exec(
       `printf 'https_proxy=http://labuser:${secret}@127.0.0.1:3128\\nno_proxy=127.0.0.1,localhost\\n' >> /etc/environment`,
     );
-    const watcher = [
-      "end=$(($(date +%s) + 600))",
-      "while [ ! -e /tmp/stop-watch ] && [ $(date +%s) -lt $end ]; do",
-      "  for p in /proc/[0-9]*; do",
-      '    c=$(tr "\\0" " " < $p/cmdline 2>/dev/null) || continue',
-      '    printf "%s\\n" "$c" >> /tmp/cmdlines',
-      '    case "$c" in *apt-get*) tr "\\0" "\\n" < $p/environ 2>/dev/null | grep -q "^https_proxy=" && echo seen >> /tmp/proxy-in-env;; esac',
-      "  done",
-      "  sleep 0.05",
-      "done",
-    ].join("\n");
-    await host.exec(
-      `cat > /tmp/watch.sh && setsid -f sh /tmp/watch.sh </dev/null >/dev/null 2>&1`,
-      {
-        input: watcher,
-      },
-    );
-    const result = await runCli([...args(), "--json"], { input: `${password}\n` });
-    await host.exec("touch /tmp/stop-watch; sleep 1");
+    const watch = await watchProcesses(host);
+    let sightings: Sighting[];
+    let result: Awaited<ReturnType<typeof runCli>>;
+    try {
+      result = await runCli([...args(), "--json"], { input: `${password}\n` });
+    } finally {
+      sightings = await watch.stop();
+    }
     expect(result.code, explain(result)).toBe(0);
 
-    const seen = await host.exec("cat /tmp/cmdlines");
-    expect(seen.stdout).toMatch(/apt-get/); // the watcher saw the privileged commands
-    expect(seen.stdout).not.toContain(secret);
-    expect(seen.stdout).not.toContain(password);
-    // sudo kept the proxy for apt, by name, not on a command line.
-    expect((await host.exec("cat /tmp/proxy-in-env")).stdout).toContain("seen");
+    const aptRuns = sightings.filter((s) => /(^|\/)apt-get /.test(s.cmdline));
+    expect(aptRuns.length).toBeGreaterThan(0); // the watcher saw the privileged commands
+    // The credentials are in root's environment (apt needs the proxy), never on a command line.
+    expect(sightings.filter((s) => s.cmdline.includes(secret))).toEqual([]);
+    expect(aptRuns.some((s) => s.environ.some((e) => e.startsWith("https_proxy=")))).toBe(true);
+    expect(sightingsOf(sightings, password)).toEqual([]);
     expect(result.stdout + result.stderr).not.toContain(secret);
     expect(result.stdout + result.stderr).not.toContain(password);
     const journal = await host.exec(
