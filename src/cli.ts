@@ -4,6 +4,7 @@ import type { DoctorHost } from "./doctor.js";
 import type { AskConfirmation } from "./engine/restart-confirmation.js";
 import { exitCodeOf, messageOf, UsageError } from "./errors.js";
 import type { ConnectOptions } from "./hosts/connect.js";
+import { shellQuote } from "./hosts/shell.js";
 import { checkImageReference } from "./image-ref.js";
 import {
   type InputFileRules,
@@ -314,7 +315,7 @@ function confirmationAsker(raw: RawOptions): AskConfirmation {
 
 async function runProvision({ raw, options, connect, targets }: Plan): Promise<number> {
   const { provision } = await import("./provision.js");
-  const { runExitCode, renderSummary, toJson } = await import("./engine/report.js");
+  const { nextCommand, runExitCode, renderSummary, toJson } = await import("./engine/report.js");
   const report = await provision({
     targets,
     connect,
@@ -325,6 +326,11 @@ async function runProvision({ raw, options, connect, targets }: Plan): Promise<n
   });
   process.stderr.write(`${renderSummary(report)}\n`);
   if (options.json) process.stdout.write(`${toJson(report)}\n`);
+  const next = nextCommand(
+    report,
+    ["vla-provision", ...process.argv.slice(2).map(shellQuote)].join(" "),
+  );
+  if (next) process.stderr.write(`${next}\n`);
   return runExitCode(report);
 }
 

@@ -85,3 +85,21 @@ function firstLine(text: string): string {
 export function toJson(report: RunReport): string {
   return JSON.stringify(report, null, 2);
 }
+
+/**
+ * The last line of a run that did not succeed: the one command that continues from here. A refusal
+ * that --yes would lift names it; anything else is fixed by hand and the same command run again.
+ */
+export function nextCommand(report: RunReport, command: string): string | undefined {
+  const code = runExitCode(report);
+  if (code === 0 || code === 2 || code === INTERRUPTED_EXIT_CODE) return undefined;
+  const reasons = report.hosts.flatMap((host) => [
+    host.error ?? "",
+    ...host.steps.map((step) => step.error ?? ""),
+  ]);
+  const yesWouldDo = reasons.some((reason) => reason.includes("run again with --yes"));
+  const hasYes = /(^|\s)(--yes|-y)(\s|$)/.test(command);
+  if (yesWouldDo && !hasYes)
+    return `next: ${command} --yes   (if what is named above is what you want; done steps are skipped)`;
+  return `next: fix what is named above, then run the same command again: ${command}`;
+}

@@ -193,6 +193,10 @@ describe("dockerd faults on a provisioned Debian 12 host (ops, over SSH)", () =>
     expect(refused.report?.hosts[0]?.error).toMatch(
       /1 running container \(lab-running\).*run again with --yes/,
     );
+    // The last line is the command that goes on from here.
+    expect(refused.stderr.trim().split("\n").at(-1)).toMatch(
+      /^next: vla-provision --ssh .* --yes {3}\(/,
+    );
     expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(snapshot.stdout);
 
     const allowed = await runCli([...flags, "--yes"]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type HostReport,
+  nextCommand,
   type RunReport,
   renderSummary,
   runExitCode,
@@ -55,5 +56,38 @@ describe("the summary", () => {
     expect(runExitCode({ ...dryRun, hosts: [host(1), host(3)] })).toBe(3);
     expect(runExitCode({ ...dryRun, hosts: [host(1), host(130)] })).toBe(130);
     expect(runExitCode({ ...dryRun, hosts: [host(3), host(2)] })).toBe(2);
+  });
+});
+
+describe("the last line of a run that did not succeed", () => {
+  const failed = (error: string, exitCode: number): RunReport => ({
+    ...dryRun,
+    dryRun: false,
+    hosts: [{ ...(dryRun.hosts[0] as HostReport), ok: false, error, exitCode }],
+  });
+
+  it("names --yes when a refusal says --yes would allow it", () => {
+    const report = failed(
+      "1 running container (web): ...; nothing was changed: stop them first, or run again with --yes to allow the restart",
+      3,
+    );
+    expect(nextCommand(report, "vla-provision --ssh gpu-01")).toBe(
+      "next: vla-provision --ssh gpu-01 --yes   (if what is named above is what you want; done steps are skipped)",
+    );
+    expect(nextCommand(report, "vla-provision --ssh gpu-01 -y")).toBe(
+      "next: fix what is named above, then run the same command again: vla-provision --ssh gpu-01 -y",
+    );
+  });
+
+  it("otherwise says to fix the cause and run the same command again", () => {
+    expect(nextCommand(failed("unsupported OS Fedora 40", 3), "vla-provision")).toBe(
+      "next: fix what is named above, then run the same command again: vla-provision",
+    );
+  });
+
+  it("says nothing after a success, a usage error or an interruption (that has its own line)", () => {
+    expect(nextCommand(dryRun, "vla-provision")).toBeUndefined();
+    expect(nextCommand(failed("x", 2), "vla-provision")).toBeUndefined();
+    expect(nextCommand(failed("x", 130), "vla-provision")).toBeUndefined();
   });
 });
