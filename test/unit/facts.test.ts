@@ -5,7 +5,7 @@ import { parseAptSourceFile, sameRepository } from "../../src/facts/apt-sources.
 import { parseDpkgQuery } from "../../src/facts/dpkg.js";
 import { parseGpuSection, parseLockHolders, parseProbe } from "../../src/facts/facts.js";
 import { gatherFacts } from "../../src/facts/gather.js";
-import { classifyGpuState } from "../../src/facts/gpu.js";
+import { classifyGpuState, needsOpenKernelModule, parseQueryGpu } from "../../src/facts/gpu.js";
 import { parseOsRelease } from "../../src/facts/os-release.js";
 import { PROBE_SCRIPT } from "../../src/facts/probe-script.js";
 import { keyValues, splitSections } from "../../src/facts/sections.js";
@@ -525,5 +525,317 @@ describe("gatherFacts", () => {
     await expect(gatherFacts(new Host(transport), "root", [])).rejects.toThrow(
       "the host probe did not answer within 300 s (timed out)",
     );
+  });
+});
+
+// Added for the mutants StrykerJS found surviving in src/facts (TESTING.md): facts no capture
+// exercised (a non-root login, a snap Docker, a dockerd that refuses, nvidia-ctk), and the edges of
+// the parsers (malformed lines, other spacings).
+describe("parseProbe on sections the captures do not hold", () => {
+  /** The Debian 12 capture with sections replaced: [name, exit code, body]. */
+  const probeWith = (...sections: [string, number, string][]) =>
+    parseProbe(
+      [
+        PROBE_DEBIAN12,
+        ...sections.map(([name, rc, body]) => `@@vla ${name}\n${body}\n@@vla-rc ${rc}`),
+      ].join("\n"),
+      "ops",
+    );
+
+  it("reads a login user's sudo: with or without a password, or none", () => {
+    const identity = (lines: string) => probeWith(["identity", 0, lines]).identity;
+    expect(identity("uid=1000\nuser=ops\nsudo=present\nsudo_nopasswd=yes")).toEqual({
+      uid: 1000,
+      user: "ops",
+      sudo: "present",
+      sudoNoPassword: true,
+    });
+    expect(identity("uid=1001\nuser=lab\nsudo=present\nsudo_nopasswd=no")).toMatchObject({
+      sudo: "present",
+      sudoNoPassword: false,
+    });
+    expect(identity("uid=1002\nuser=guest\nsudo=absent")).toMatchObject({
+      uid: 1002,
+      sudo: "absent",
+      sudoNoPassword: false,
+    });
+  });
+
+  it("sees a snap Docker only in `snap list docker`'s own answer", () => {
+    const snap = (rc: number, body: string) => probeWith(["snap-docker", rc, body]).snapDocker;
+    const header = "Name    Version  Rev   Tracking       Publisher   Notes";
+    expect(snap(0, `${header}\ndocker  24.0.5   2904  latest/stable  canonical✓  -`)).toBe(true);
+    expect(snap(1, "error: no matching snaps installed")).toBe(false);
+    expect(snap(0, `${header}\nnot-docker  1.0  1  latest/stable  someone  -`)).toBe(false);
+    expect(snap(127, "")).toBe(false);
+  });
+
+  it("reads daemon.json's text, or that there is none", () => {
+    expect(probeWith(["daemon-json", 0, '{"log-level": "warn"}']).daemonJson).toEqual({
+      exists: true,
+      text: '{"log-level": "warn"}',
+    });
+    expect(probeWith(["daemon-json", 3, ""]).daemonJson).toEqual({ exists: false });
+  });
+
+  it("reads nvidia-ctk's version", () => {
+    const ctk = probeWith([
+      "nvidia-ctk",
+      0,
+      "NVIDIA Container Toolkit CLI version 1.17.8\ncommit: f202b80a9b9d0db00d9b1d73c0128c8962c55f4d",
+    ]);
+    expect(ctk.nvidiaCtkVersion).toBe("1.17.8");
+    expect(probeWith(["nvidia-ctk", 127, ""]).nvidiaCtkVersion).toBeUndefined();
+  });
+
+  it("reads dockerd's version, runtimes and mirrors, or why it did not answer", () => {
+    const server = (rc: number, body: string) =>
+      probeWith(["docker-server", rc, body], ["docker-images", 127, ""]).docker;
+    expect(server(0, '27.5.1|{"io.containerd.runc.v2":{},"nvidia":{}}|["http://m:5000"]')).toEqual({
+      clientVersion: expect.anything(),
+      serverVersion: "27.5.1",
+      runtimes: ["io.containerd.runc.v2", "nvidia"],
+      mirrors: ["http://m:5000"],
+      images: [],
+      runningContainers: expect.any(Array),
+    });
+    const refused = server(
+      1,
+      "Client: Docker Engine\nCannot connect to the Docker daemon at unix:///var/run/docker.sock.\nIs the docker daemon running?",
+    );
+    expect(refused.serverError).toBe(
+      "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+    );
+    expect(refused.serverVersion).toBeUndefined();
+    expect([refused.runtimes, refused.mirrors]).toEqual([[], []]);
+    expect(server(127, "").serverError).toBeUndefined();
+  });
+
+  it("reads a host booted with systemd, and one without Docker's init script", () => {
+    const init = probeWith([
+      "init",
+      0,
+      "pid1=systemd\nsystemd_booted=yes\nsystem_state=running\ndocker_active=active\ndocker_enabled=enabled",
+    ]).init;
+    expect(init).toEqual({
+      pid1: "systemd",
+      systemd: true,
+      systemState: "running",
+      dockerActive: "active",
+      dockerEnabled: "enabled",
+      dockerInitScript: false,
+      dockerdPid: undefined,
+      dockerdStarted: undefined,
+    });
+  });
+
+  it("reads no removal when no conflicting package is installed (the section's exit code 127)", () => {
+    expect(probeWith(["apt-remove", 127, ""]).conflictRemoval).toBeUndefined();
+    expect(probeWith(["apt-remove", 0, ""]).conflictRemoval).toEqual({ removes: [] });
+  });
+
+  it("reads the docker group's members", () => {
+    expect(probeWith(["docker-group", 0, "docker:x:999:ops,lab"]).dockerGroup).toEqual({
+      gid: 999,
+      members: ["ops", "lab"],
+    });
+  });
+
+  it("keeps every GPU's query line apart", () => {
+    const gpu = probeWith([
+      "gpu",
+      0,
+      "nvidia_smi=present\nquery_rc=0\nquery: 0, NVIDIA H100 80GB HBM3, 580.159.04, 9.0, 81559 MiB\nquery: 1, NVIDIA H100 80GB HBM3, 580.159.04, 9.0, 81559 MiB\nlspci=present\npci: 01:00.0 3D controller [0302]: NVIDIA Corporation GH100 [10de:2330]",
+    ]).gpu;
+    expect(gpu.queryOutput.split("\n")).toHaveLength(2);
+    expect(gpu.lspciPresent).toBe(true);
+    expect(gpu.lspciNvidia).toEqual([
+      "01:00.0 3D controller [0302]: NVIDIA Corporation GH100 [10de:2330]",
+    ]);
+  });
+
+  it("lists the images only when docker image ls answered", () => {
+    expect(
+      probeWith(["docker-images", 0, "hello-world:latest\nnvidia/cuda:13.0.2-base-ubuntu24.04"])
+        .docker.images,
+    ).toEqual(["hello-world:latest", "nvidia/cuda:13.0.2-base-ubuntu24.04"]);
+    expect(probeWith(["docker-images", 127, ""]).docker.images).toEqual([]);
+  });
+
+  it("ignores a keyring it could not read", () => {
+    const facts = probeWith(["keyring /etc/apt/keyrings/docker.asc", 1, "mode=600\n"]);
+    expect(facts.keyrings.has("/etc/apt/keyrings/docker.asc")).toBe(false);
+  });
+
+  it("names apt's error when the removal simulation fails, else its last line", () => {
+    const removal = (body: string) => probeWith(["apt-remove", 100, body]).conflictRemoval;
+    expect(
+      removal(
+        "Reading package lists...\nE: Could not open lock file /var/lib/dpkg/lock-frontend\nE: Unable to acquire the dpkg frontend lock\nsomething after",
+      ),
+    ).toEqual({
+      removes: [],
+      error:
+        "apt-get -s remove exited with code 100: E: Could not open lock file /var/lib/dpkg/lock-frontend",
+    });
+    expect(removal("Reading package lists...\nno error line")?.error).toBe(
+      "apt-get -s remove exited with code 100: no error line",
+    );
+  });
+});
+
+describe("gatherFacts, by privilege", () => {
+  it("runs the probe through sudo -S with a sudo password, and as the login user otherwise", async () => {
+    const run = async (privilege: ConstructorParameters<typeof Host>[1]) => {
+      const transport = new RecordingTransport(() => ({ stdout: PROBE_DEBIAN12 }));
+      await gatherFacts(new Host(transport, privilege), "ops", []);
+      return transport.commands[0] ?? "";
+    };
+    expect(await run({ mode: "sudo-password", password: "pw" })).toMatch(
+      /^sudo -k -S -p '' -- timeout -k 10 300 sh -c /,
+    );
+    expect(await run({ mode: "sudo-nopasswd" })).toMatch(/^timeout -k 10 300 sh -c /);
+    expect(await run({ mode: "none" })).toMatch(/^timeout -k 10 300 sh -c /);
+  });
+
+  it("asks for the docker client's version and the images only for doctor (details)", async () => {
+    const transport = new RecordingTransport(() => ({ stdout: PROBE_DEBIAN12 }));
+    await gatherFacts(new Host(transport), "root", []);
+    await gatherFacts(new Host(transport), "root", [], { details: true });
+    expect(transport.commands[0]).toContain("probe_details=0\n");
+    expect(transport.commands[1]).toContain("probe_details=1\n");
+  });
+});
+
+describe("the probe on this machine, with packages to look up", () => {
+  it("reads their dpkg state and version", () => {
+    const output = execFileSync(
+      "sh",
+      ["-c", `set -- root dpkg not-a-package-vla\n${PROBE_SCRIPT}`],
+      {
+        encoding: "utf8",
+      },
+    );
+    const dpkg = parseProbe(output, "root").packages.get("dpkg");
+    expect(dpkg?.installed).toBe(true);
+    expect(dpkg?.status).toBe("ii");
+    expect(dpkg?.version).toMatch(/^\d+\.\d+/);
+  });
+});
+
+describe("parser edges", () => {
+  it("parseQueryGpu keeps the well-formed rows only, and reads [N/A] as unknown", () => {
+    const csv = [
+      "  0, NVIDIA H100 80GB HBM3, 580.159.04, 9.0, 81559 MiB  ",
+      "Failed to initialize NVML: Driver/library version mismatch",
+      "NVML library version: 580.95, a, b",
+      "x, NVIDIA A100, 580.95.05, 8.0, 81920 MiB",
+      "2, NVIDIA A100, five-eighty, 8.0, 81920 MiB",
+      "3, NVIDIA A100, 580.95.05, eight, 81920 MiB",
+      "4, NVIDIA A100, 580.95.05, 8.0, lots",
+      "5, [N/A], [N/A], [N/A], [N/A]",
+      "",
+    ].join("\n");
+    expect(parseQueryGpu(csv)).toEqual([
+      {
+        index: 0,
+        name: "NVIDIA H100 80GB HBM3",
+        driverVersion: "580.159.04",
+        computeCapability: "9.0",
+        memoryMiB: 81559,
+      },
+      { index: 5, name: "", driverVersion: "", computeCapability: "", memoryMiB: undefined },
+    ]);
+  });
+
+  it("needsOpenKernelModule from compute capability 10.0 on, not for an unknown one", () => {
+    const gpu = (computeCapability: string) => ({
+      index: 0,
+      name: "x",
+      driverVersion: "580.95.05",
+      computeCapability,
+      memoryMiB: 1,
+    });
+    expect(needsOpenKernelModule(gpu("10.0"))).toBe(true);
+    expect(needsOpenKernelModule(gpu("9.0"))).toBe(false);
+    expect(needsOpenKernelModule(gpu(""))).toBe(false);
+  });
+
+  it("classifyGpuState says what nvidia-smi said, and what lspci sees", () => {
+    const probe = {
+      nvidiaSmiPresent: true,
+      queryExitCode: 9,
+      queryOutput:
+        "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\nMake sure...\n",
+      lspciNvidia: ["01:00.0 3D controller [0302]: NVIDIA Corporation GH100 [10de:2330]"],
+    };
+    expect(classifyGpuState(probe)).toEqual({
+      kind: "no-driver",
+      devices: probe.lspciNvidia,
+      message: expect.stringMatching(
+        /^No working NVIDIA driver: lspci sees 01:00\.0 3D controller .*\[10de:2330\], but nvidia-smi failed \(exit code 9\): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver\.\. Fix: /,
+      ),
+    });
+    const silent = classifyGpuState({
+      ...probe,
+      queryExitCode: 0,
+      queryOutput: "",
+      lspciNvidia: [],
+    });
+    expect(silent).toMatchObject({
+      message: expect.stringMatching(/^No working NVIDIA driver: nvidia-smi listed no GPU\. Fix: /),
+    });
+  });
+
+  it("parseDpkgQuery skips lines that are not name, status and version", () => {
+    const packages = parseDpkgQuery("\nnot a dpkg line\ncurl\tii \t 7.88.1-10+deb12u14 \n");
+    expect([...packages.values()]).toEqual([
+      { name: "curl", status: "ii", version: "7.88.1-10+deb12u14", installed: true },
+    ]);
+  });
+
+  it("parseOsRelease keeps a quote that is not closed", () => {
+    expect(parseOsRelease("ID='ubuntu\nVERSION_ID=\"24.04\n").id).toBe("'ubuntu");
+  });
+
+  it("reads one-line sources with extra spaces, options and trailing comments", () => {
+    const [entry] = parseAptSourceFile(
+      "/etc/apt/sources.list.d/docker.list",
+      "deb   [ arch=amd64   signed-by=/etc/apt/keyrings/docker.gpg ]   https://download.docker.com/linux/ubuntu   noble   stable   # Docker\n",
+    );
+    expect(entry).toMatchObject({
+      types: ["deb"],
+      uris: ["https://download.docker.com/linux/ubuntu"],
+      suites: ["noble"],
+      components: ["stable"],
+      signedBy: "/etc/apt/keyrings/docker.gpg",
+      architectures: ["amd64"],
+    });
+    expect(
+      parseAptSourceFile(
+        "/etc/apt/sources.list",
+        "  # deb https://x/ noble main\nxdeb https://x/ noble main\n",
+      ),
+    ).toEqual([]);
+  });
+
+  it("reads a deb822 field continued on the next lines (an inline Signed-By key)", () => {
+    const [entry] = parseAptSourceFile(
+      "/etc/apt/sources.list.d/docker.sources",
+      "Types: deb\nURIs: https://download.docker.com/linux/debian\nSuites: bookworm\nComponents: stable\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n mDMEZZIAgBYJKwYBBAHaRw8BAQdA\n -----END PGP PUBLIC KEY BLOCK-----\n",
+    );
+    expect(entry?.signedBy).toBe(
+      "\n-----BEGIN PGP PUBLIC KEY BLOCK-----\n.\nmDMEZZIAgBYJKwYBBAHaRw8BAQdA\n-----END PGP PUBLIC KEY BLOCK-----",
+    );
+    expect(entry?.components).toEqual(["stable"]);
+  });
+
+  it("sameRepository ignores any number of trailing slashes", () => {
+    expect(
+      sameRepository(
+        "https://download.docker.com/linux/ubuntu//",
+        "https://download.docker.com/linux/ubuntu",
+      ),
+    ).toBe(true);
   });
 });

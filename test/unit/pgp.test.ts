@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
@@ -336,5 +337,296 @@ describe("fingerprints", () => {
     expect(formatFingerprint(genuine.primary)).toBe(
       (genuine.primary.match(/.{4}/g) ?? []).join(" "),
     );
+  });
+});
+
+// Keys built packet by packet (RFC 4880 sections 4.2, 5.2.3, 5.5.2; RFC 9580 for v6). The parser
+// reads keys, it does not check signatures, so these stand in for what the small gpg-made fixtures
+// lack and real repository keys have: RSA-4096 packets (Docker's and NVIDIA's keys) longer than 191
+// bytes, old-format packet headers (what gpg writes for them), several self-signatures and binding
+// signatures (a key whose expiry was extended, sub-keys rotated), revoked sub-keys, v6 keys.
+// Added for the mutants StrykerJS found surviving (TESTING.md).
+describe("readPublicKey on keys as big, old and long-lived keys are written", () => {
+  type Form = "new" | "new-5" | "old-2" | "old-4" | "old-indeterminate";
+  const T0 = Date.UTC(2020, 0, 1) / 1000;
+  const DAY = 86_400;
+
+  const u16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  /** A packet with its header in the given form ("new": 1 or 2 length bytes, as the length needs). */
+  function packet(tag: number, body: Buffer, form: Form = "new"): Buffer {
+    const n = body.length;
+    let header: Buffer;
+    if (form === "new" && n < 192) header = Buffer.from([0xc0 | tag, n]);
+    else if (form === "new")
+      header = Buffer.from([0xc0 | tag, ((n - 192) >> 8) + 192, (n - 192) & 0xff]);
+    else if (form === "new-5") header = Buffer.concat([Buffer.from([0xc0 | tag, 0xff]), u32(n)]);
+    else if (form === "old-2")
+      header = Buffer.concat([Buffer.from([0x80 | (tag << 2) | 1]), u16(n)]);
+    else if (form === "old-4")
+      header = Buffer.concat([Buffer.from([0x80 | (tag << 2) | 2]), u32(n)]);
+    else header = Buffer.from([0x80 | (tag << 2) | 3]);
+    return Buffer.concat([header, body]);
+  }
+  /** A v4 RSA key packet body with a `bits`-bit modulus (filled from `seed`). */
+  function rsaKeyBody(created: number, seed: number, bits = 4096): Buffer {
+    const modulus = Buffer.alloc(bits / 8, seed);
+    modulus[0] = 0xc0 | seed;
+    return Buffer.concat([
+      Buffer.from([4]),
+      u32(created),
+      Buffer.from([1]),
+      u16(bits),
+      modulus,
+      u16(17),
+      Buffer.from([1, 0, 1]),
+    ]);
+  }
+  const v4Fingerprint = (body: Buffer) =>
+    createHash("sha1")
+      .update(Buffer.from([0x99]))
+      .update(u16(body.length))
+      .update(body)
+      .digest("hex")
+      .toUpperCase();
+  /** A signature subpacket, its length written in 1, 2 or 5 bytes. */
+  function subpacket(type: number, data: Buffer, lengthBytes: 1 | 2 | 5 = 1): Buffer {
+    const n = data.length + 1;
+    const length =
+      lengthBytes === 1
+        ? Buffer.from([n])
+        : lengthBytes === 2
+          ? Buffer.from([((n - 192) >> 8) + 192, (n - 192) & 0xff])
+          : Buffer.concat([Buffer.from([0xff]), u32(n)]);
+    return Buffer.concat([length, Buffer.from([type]), data]);
+  }
+  /** A v4 signature of `type`, created at `created` (omitted when undefined), the key expiring after `expiresAfter` s. */
+  function signature(
+    type: number,
+    created: number | undefined,
+    expiresAfter?: number,
+    extra: Buffer[] = [],
+  ): Buffer {
+    const hashed = Buffer.concat([
+      ...extra,
+      ...(created === undefined ? [] : [subpacket(2, u32(created))]),
+      ...(expiresAfter === undefined ? [] : [subpacket(9, u32(expiresAfter))]),
+    ]);
+    const body = Buffer.concat([
+      Buffer.from([4, type, 1, 8]),
+      u16(hashed.length),
+      hashed,
+      u16(0),
+      Buffer.from([0xab, 0xcd]),
+      u16(8),
+      Buffer.from([0x99]),
+    ]);
+    return packet(2, body);
+  }
+  const userId = packet(13, Buffer.from("Repository signing key <repo@example.org>"));
+  const primaryBody = rsaKeyBody(T0, 0x11);
+  const subkeyBody = rsaKeyBody(T0, 0x22);
+  const secondSubkeyBody = rsaKeyBody(T0 + 10 * DAY, 0x33, 2048);
+  const at = (seconds: number) => new Date(seconds * 1000);
+
+  it.each<Form>(["new", "new-5", "old-2", "old-4"])(
+    "reads an RSA-4096 key whose packets have %s headers, and keeps its bytes",
+    (form) => {
+      const key = Buffer.concat([
+        packet(6, primaryBody, form),
+        userId,
+        signature(0x13, T0, 365 * DAY),
+        packet(14, subkeyBody, form),
+        signature(0x18, T0, 30 * DAY),
+      ]);
+      const read = readPublicKey(key);
+      expect(read.fingerprint).toBe(v4Fingerprint(primaryBody));
+      expect(read.createdAt).toEqual(at(T0));
+      expect(read.expiresAt).toEqual(at(T0 + 365 * DAY));
+      expect(read.subkeys).toEqual([
+        {
+          fingerprint: v4Fingerprint(subkeyBody),
+          createdAt: at(T0),
+          expiresAt: at(T0 + 30 * DAY),
+          revoked: false,
+        },
+      ]);
+      // Two keys in one file, the second ending in an old-format packet of indeterminate length.
+      const second = Buffer.concat([
+        packet(6, secondSubkeyBody, form),
+        packet(13, Buffer.from("x"), "old-indeterminate"),
+      ]);
+      const split = splitKeys(Buffer.concat([key, second]));
+      expect(split.map((k) => k.fingerprint)).toEqual([
+        v4Fingerprint(primaryBody),
+        v4Fingerprint(secondSubkeyBody),
+      ]);
+      expect(split[0]?.bytes.equals(key)).toBe(true);
+      expect(split[1]?.bytes.equals(second)).toBe(true);
+    },
+  );
+
+  it("refuses partial-length packets", () => {
+    const partial = Buffer.concat([Buffer.from([0xc6, 0xe1]), primaryBody]);
+    expect(() => readPublicKey(partial)).toThrow(
+      "partial-length packets are not used in public keys",
+    );
+  });
+
+  it("reads signature subpackets with 2- and 5-byte lengths", () => {
+    const notation = (lengthBytes: 2 | 5) => subpacket(20, Buffer.alloc(300, 0x6e), lengthBytes);
+    for (const lengthBytes of [2, 5] as const) {
+      const key = Buffer.concat([
+        packet(6, primaryBody),
+        userId,
+        signature(0x13, T0, 7 * DAY, [notation(lengthBytes)]),
+      ]);
+      expect(readPublicKey(key).expiresAt).toEqual(at(T0 + 7 * DAY));
+    }
+  });
+
+  it("takes the key's expiry from its newest self-signature, wherever it stands in the file", () => {
+    const older = signature(0x13, T0, DAY); // expired long ago
+    const newer = signature(0x10, T0 + 100 * DAY); // extended: no expiry any more
+    for (const sigs of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const key = readPublicKey(Buffer.concat([packet(6, primaryBody), userId, ...sigs]));
+      expect(key.expiresAt).toBeUndefined();
+      expect(isExpired(key)).toBe(false);
+    }
+    const shortened = signature(0x12, T0 + 200 * DAY, 300 * DAY);
+    for (const sigs of [
+      [newer, shortened],
+      [shortened, newer],
+    ]) {
+      const key = readPublicKey(Buffer.concat([packet(6, primaryBody), userId, ...sigs]));
+      expect(key.expiresAt).toEqual(at(T0 + 300 * DAY));
+    }
+  });
+
+  it("reads no expiry from signatures that are not self-signatures", () => {
+    const key = readPublicKey(
+      Buffer.concat([
+        packet(6, primaryBody),
+        userId,
+        signature(0x13, T0),
+        signature(0x30, T0 + 5 * DAY, DAY), // a certification revocation
+        packet(14, subkeyBody),
+        signature(0x18, T0 + 6 * DAY, 2 * DAY), // a sub-key binding, after the sub-key
+      ]),
+    );
+    expect(key.expiresAt).toBeUndefined();
+    expect(key.subkeys[0]?.expiresAt).toEqual(at(T0 + 2 * DAY));
+  });
+
+  it("takes each sub-key's expiry from its own newest binding signature", () => {
+    const key = readPublicKey(
+      Buffer.concat([
+        packet(6, primaryBody),
+        userId,
+        signature(0x13, T0),
+        packet(14, subkeyBody),
+        signature(0x18, T0 + 50 * DAY), // renewed: no expiry
+        signature(0x18, T0, DAY), // the first binding, expired
+        packet(14, secondSubkeyBody),
+        signature(0x18, undefined, 20 * DAY), // no creation time: still this sub-key's binding
+      ]),
+    );
+    expect(key.subkeys.map((s) => s.expiresAt)).toEqual([undefined, at(T0 + 30 * DAY)]);
+    expect(isExpired(key, at(T0 + 40 * DAY))).toBe(false);
+  });
+
+  it("counts a revoked sub-key as unusable", () => {
+    const revoked = Buffer.concat([
+      packet(6, primaryBody),
+      userId,
+      signature(0x13, T0),
+      packet(14, subkeyBody),
+      signature(0x18, T0),
+      signature(0x28, T0 + DAY),
+    ]);
+    const key = readPublicKey(revoked);
+    expect(key.subkeys.map((s) => s.revoked)).toEqual([true]);
+    expect(isExpired(key)).toBe(true);
+    const withAnother = readPublicKey(
+      Buffer.concat([revoked, packet(14, secondSubkeyBody), signature(0x18, T0 + 10 * DAY)]),
+    );
+    expect(withAnother.subkeys.map((s) => s.revoked)).toEqual([true, false]);
+    expect(isExpired(withAnother)).toBe(false);
+  });
+
+  it("computes v6 and v5 fingerprints with SHA-256, and refuses other versions", () => {
+    for (const [version, prefix] of [
+      [6, 0x9b],
+      [5, 0x9a],
+    ] as const) {
+      const body = Buffer.concat([
+        Buffer.from([version]),
+        u32(T0),
+        Buffer.from([27]),
+        u32(32),
+        Buffer.alloc(32, 7),
+      ]);
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(body.length);
+      const expected = createHash("sha256")
+        .update(Buffer.from([prefix]))
+        .update(length)
+        .update(body)
+        .digest("hex")
+        .toUpperCase();
+      expect(readPublicKey(packet(6, body)).fingerprint).toBe(expected);
+      expect(expected).toMatch(/^[0-9A-F]{64}$/);
+    }
+    const v3 = Buffer.concat([Buffer.from([3]), u32(T0), Buffer.alloc(20, 1)]);
+    expect(() => readPublicKey(packet(6, v3))).toThrow("unsupported OpenPGP key version 3");
+  });
+});
+
+describe("isExpired at the edges", () => {
+  const primary = readPublicKey(expiredPrimary.binary); // expires 2020-01-02T00:00:00Z
+  const subkey = readPublicKey(expiredSubkey.binary); // its sub-key expires 2020-01-02T00:00:00Z
+
+  it("is false for a primary key whose expiry is still ahead, true from that moment on", () => {
+    expect(isExpired(primary, new Date("2020-01-01T23:59:59Z"))).toBe(false);
+    expect(isExpired(primary, new Date("2020-01-02T00:00:00Z"))).toBe(true);
+  });
+
+  it("is true from the moment the last sub-key expires", () => {
+    expect(isExpired(subkey, new Date("2020-01-01T23:59:59Z"))).toBe(false);
+    expect(isExpired(subkey, new Date("2020-01-02T00:00:00Z"))).toBe(true);
+  });
+
+  it("is false while one sub-key can still sign, and for a key without sub-keys", () => {
+    const [expired] = subkey.subkeys;
+    if (!expired) throw new Error("the fixture has a sub-key");
+    const rotated = { ...subkey, subkeys: [expired, { ...expired, expiresAt: undefined }] };
+    expect(isExpired(rotated)).toBe(false);
+    expect(isExpired({ ...subkey, subkeys: [] })).toBe(false);
+  });
+});
+
+describe("dearmor, leniently", () => {
+  it("reads CRLF line ends, armor headers, and a blank line holding spaces", () => {
+    const armored = genuine.armored.toString("latin1");
+    const crlf = armored
+      .replace(
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n",
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\nVersion: GnuPG v1\n  \n",
+      )
+      .replaceAll("\n", "\r\n");
+    expect(dearmor(crlf).equals(genuine.binary)).toBe(true);
+  });
+
+  it("takes 0x only as a prefix of a fingerprint", () => {
+    const fpr = genuine.primary;
+    expect(isFingerprint(`0x${fpr}`)).toBe(true);
+    expect(isFingerprint(`${fpr.slice(0, 20)}0x${fpr.slice(20)}`)).toBe(false);
   });
 });
