@@ -73,7 +73,8 @@ describe("apt faults on a fresh Debian 12 host (ops, over SSH)", () => {
       [
         "mkdir -p /srv/broken-repo && cp -as /srv/vla-testbed/repos/docker /srv/broken-repo/",
         "pkg=$(ls /srv/broken-repo/docker/linux/debian/dists/bookworm/pool/stable/amd64/docker-buildx-plugin_*.deb)",
-        'rm "$pkg" && head -c 1410 /dev/urandom > "$pkg"',
+        // Same size, other bytes: apt must catch it by the hash, not by the size.
+        'size=$(stat -L -c %s "$pkg") && rm "$pkg" && head -c "$size" /dev/urandom > "$pkg"',
         "/opt/vla-testbed/bin/busybox httpd -p 127.0.0.1:8082 -h /srv/broken-repo",
       ].join(" && "),
     );
@@ -163,12 +164,13 @@ describe("conflicting packages whose removal takes others along (debian12-docker
 
   it("shows the collateral removal in the plan, refuses it without --yes, allows it with --yes", async () => {
     const before = await userState(host);
+    const snapshot = await host.exec(STATE_SNAPSHOT);
     const dry = await runCli([...args(), "--json", "--dry-run"]);
     expect(dry.code, explain(dry)).toBe(0);
     const plan = dry.report?.hosts[0]?.steps.find((s) => s.id === "docker-conflicts")?.plan;
     expect(plan).toMatch(/lab-docker-tool/);
+    expect((await host.exec(STATE_SNAPSHOT)).stdout).toBe(snapshot.stdout);
 
-    const snapshot = await host.exec(STATE_SNAPSHOT);
     const refused = await runCli([...args(), "--json"]);
     expect(refused.code, explain(refused)).toBe(3);
     expect(refused.report?.hosts[0]?.error).toMatch(/would also remove: lab-docker-tool.*--yes/);
