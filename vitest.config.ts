@@ -20,6 +20,14 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Not part of the suite: re-captures test/fixtures/steps from test-bed hosts (npm run fixtures:capture).
+        test: {
+          name: "capture",
+          include: ["test/fixtures/steps/capture.ts"],
+          testTimeout: 600_000,
+        },
+      },
     ],
   },
 });

@@ -12,7 +12,7 @@ const started = Date.now();
 const esmOnly = process.argv.includes("--esm-only");
 
 const common = {
-  entryPoints: ["src/bin.ts"],
+  entryPoints: ["tasks/main.ts"],
   bundle: true,
   write: false,
   platform: "node",

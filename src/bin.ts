@@ -1,4 +1,5 @@
 import { main } from "./cli.js";
+import type { Pipeline } from "./engine/pipeline.js";
 import { requestInterruption } from "./interrupt.js";
 
 /**
@@ -15,9 +16,11 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-quietOnClosedPipe(process.stdout);
-quietOnClosedPipe(process.stderr);
-
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+/** Run the CLI with the steps the composition root wires in. */
+export function start(pipeline: Pipeline): void {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
+  main(process.argv, pipeline).then((code) => {
+    process.exitCode = code;
+  });
+}

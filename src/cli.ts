@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import semver from "semver";
 import type { DoctorHost } from "./doctor.js";
+import type { Pipeline } from "./engine/pipeline.js";
 import type { AskConfirmation } from "./engine/restart-confirmation.js";
 import { exitCodeOf, messageOf, UsageError } from "./errors.js";
 import type { ConnectOptions } from "./hosts/connect.js";
@@ -27,6 +28,7 @@ Examples:
   $ vla-provision --dry-run                     show every change, change nothing
   $ vla-provision --ssh ops@gpu-01 --ssh lab-02 provision two hosts over SSH, concurrently
   $ vla-provision doctor --ssh gpu-01 --json    what the tool sees on a host, as JSON
+  $ vla-provision plan --format sh --ssh gpu-01 the host's plan as one shell script to review
   $ vla-provision --docker-version "~27.5" --registry-mirror https://mirror.example.org
 
 Exit codes: 0 success (changed or not), 1 a step failed, 2 bad usage or input,
@@ -44,6 +46,8 @@ export interface RawOptions {
   yes?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** plan's output: text, json or sh. */
+  format?: string;
   verify: boolean;
   nvidia: boolean;
   requireGpu?: boolean;
@@ -146,7 +150,7 @@ function addOptions(command: Command): Command {
 
 /** What the command line asks for, as commander parsed it. */
 export interface Invocation {
-  command: "provision" | "doctor";
+  command: "provision" | "doctor" | "plan";
   raw: RawOptions;
 }
 
@@ -275,9 +279,24 @@ export function toOptions(raw: RawOptions): { options: ProvisionOptions; connect
 /** Check every option and settle the hosts to run on: a host given twice runs once. */
 export async function planRun(invocation: Invocation): Promise<Plan> {
   const { options, connect } = toOptions(invocation.raw);
+  if (invocation.command === "plan") planOnly(invocation.raw, options);
   const { targets, dropped } = await uniqueTargets(invocation.raw.ssh, connect);
   options.notices.push(...dropped);
+  if (invocation.raw.format === "sh" && targets.length > 1)
+    fail("plan --format sh: one script is for one host; give one --ssh at a time");
   return { ...invocation, options, connect, targets: targets.length ? targets : [undefined] };
+}
+
+export const PLAN_FORMATS = ["text", "json", "sh"] as const;
+
+/** `plan` is a dry run whose output is the plan: text (as --dry-run), json, or one sh script. */
+function planOnly(raw: RawOptions, options: ProvisionOptions): void {
+  const format = raw.format ?? "text";
+  if (!(PLAN_FORMATS as readonly string[]).includes(format))
+    fail(`--format: ${JSON.stringify(format)} is not one of ${PLAN_FORMATS.join(", ")}`);
+  options.dryRun = true;
+  // Progress goes to stderr whenever stdout carries the plan itself.
+  options.json = format !== "text";
 }
 
 async function readStdinLine(): Promise<string | undefined> {
@@ -313,10 +332,14 @@ function confirmationAsker(raw: RawOptions): AskConfirmation {
   };
 }
 
-async function runProvision({ raw, options, connect, targets }: Plan): Promise<number> {
+async function runProvision(
+  { command, raw, options, connect, targets }: Plan,
+  pipeline: Pipeline,
+): Promise<number> {
   const { provision } = await import("./provision.js");
   const { nextCommand, runExitCode, renderSummary, toJson } = await import("./engine/report.js");
   const report = await provision({
+    pipeline,
     targets,
     connect,
     options,
@@ -325,7 +348,11 @@ async function runProvision({ raw, options, connect, targets }: Plan): Promise<n
     askConfirmation: confirmationAsker(raw),
   });
   process.stderr.write(`${renderSummary(report)}\n`);
-  if (options.json) process.stdout.write(`${toJson(report)}\n`);
+  const host = report.hosts[0];
+  if (command === "plan" && raw.format === "sh") {
+    const { planAsShellScript } = await import("./actions/shell-script.js");
+    if (host?.ok) process.stdout.write(planAsShellScript(host, options, VERSION));
+  } else if (options.json) process.stdout.write(`${toJson(report)}\n`);
   const next = nextCommand(
     report,
     ["vla-provision", ...process.argv.slice(2).map(shellQuote)].join(" "),
@@ -341,9 +368,10 @@ export function doctorErrorLines(hosts: DoctorHost[]): string[] {
     .map((host) => `vla-provision: ${host.target}: ${(host.error ?? "failed").split("\n")[0]}`);
 }
 
-async function runDoctor({ options, connect, targets }: Plan): Promise<number> {
+async function runDoctor({ options, connect, targets }: Plan, pipeline: Pipeline): Promise<number> {
   const { doctor, renderDoctor } = await import("./doctor.js");
   const report = await doctor({
+    pipeline,
     targets,
     connect,
     options,
@@ -356,8 +384,8 @@ async function runDoctor({ options, connect, targets }: Plan): Promise<number> {
   return Math.max(0, ...report.hosts.map((h) => h.exitCode));
 }
 
-function runPlan(plan: Plan): Promise<number> {
-  return plan.command === "doctor" ? runDoctor(plan) : runProvision(plan);
+function runPlan(plan: Plan, pipeline: Pipeline): Promise<number> {
+  return plan.command === "doctor" ? runDoctor(plan, pipeline) : runProvision(plan, pipeline);
 }
 
 /**
@@ -396,6 +424,17 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void): Comman
     .addHelpText("after", EXAMPLES);
   addOptions(
     program
+      .command("plan")
+      .description(
+        "what a run would change on each host, changing nothing: as --dry-run shows it (text), as JSON, or as one POSIX shell script to review (sh)",
+      ),
+  )
+    .option("--format <format>", `${PLAN_FORMATS.join(", ")}`, "text")
+    .action((_raw: RawOptions, plan: Command) =>
+      onInvoke({ command: "plan", raw: withOptionsBeforeCommand(plan) }),
+    );
+  addOptions(
+    program
       .command("doctor")
       .description("read-only: print what the tool sees on each host (one probe)"),
   ).action((_raw: RawOptions, doctor: Command) =>
@@ -406,7 +445,7 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void): Comman
   program.allowExcessArguments().action((raw: RawOptions) => {
     const [unknown] = program.args;
     if (unknown !== undefined)
-      program.error(`error: unknown command '${unknown}' (the only command is doctor)`, {
+      program.error(`error: unknown command '${unknown}' (the commands are plan and doctor)`, {
         code: "commander.unknownCommand",
         exitCode: 2,
       });
@@ -427,14 +466,15 @@ export async function parseInvocation(argv: string[]): Promise<Invocation> {
 
 export async function main(
   argv: string[],
-  run: (plan: Plan) => Promise<number> = runPlan,
+  pipeline: Pipeline,
+  run: (plan: Plan, pipeline: Pipeline) => Promise<number> = runPlan,
 ): Promise<number> {
   const stopHandling = handleSignals(
     (line) => process.stderr.write(`\n${line}\n`),
     (code) => process.exit(code),
   );
   try {
-    const exitCode = await run(await planRun(await parseInvocation(argv)));
+    const exitCode = await run(await planRun(await parseInvocation(argv)), pipeline);
     if (interruption().requested) {
       process.stderr.write(
         "vla-provision: interrupted; run the same command again to continue from here\n",

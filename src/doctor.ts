@@ -1,7 +1,7 @@
-import { collateralRemovals } from "../tasks/docker-conflicts.js";
-import { interruptedDpkg } from "../tasks/lib/apt.js";
-import { describeOs, unsupportedReason } from "../tasks/lib/distro.js";
+import { interruptedDpkg } from "./apt/apt.js";
+import { describeOs, unsupportedReason } from "./distro.js";
 import { hasNvidiaRuntime, parseDaemonJson } from "./docker/daemon-json.js";
+import { collateralRemovals } from "./docker/repository.js";
 import type { Facts } from "./facts/facts.js";
 import { classifyGpuState } from "./facts/gpu.js";
 import { chooseCudaImage } from "./nvidia/cuda-image.js";

@@ -1,6 +1,6 @@
-import { PROBED_PACKAGES, STEPS } from "../tasks/index.js";
-import { describeOs } from "../tasks/lib/distro.js";
-import { preflight } from "../tasks/preflight.js";
+import { describeDecisions } from "./decisions.js";
+import { describeOs } from "./distro.js";
+import { type Pipeline, probedPackages } from "./engine/pipeline.js";
 import type { HostReport, RunReport } from "./engine/report.js";
 import { type AskConfirmation, confirmRestarts } from "./engine/restart-confirmation.js";
 import { type HostRun, runPipeline } from "./engine/runner.js";
@@ -8,6 +8,7 @@ import { exitCodeOf, messageOf } from "./errors.js";
 import type { ProbeOptions } from "./facts/gather.js";
 import type { ConnectOptions } from "./hosts/connect.js";
 import type { ProvisionOptions } from "./options.js";
+import { preflight } from "./preflight.js";
 import {
   type AskPassword,
   emptyReport,
@@ -20,6 +21,8 @@ import {
 import { VERSION } from "./version.js";
 
 export interface ProvisionRequest {
+  /** The steps, from the composition root. */
+  pipeline: Pipeline;
   /** One entry per host; undefined is this machine. */
   targets: (string | undefined)[];
   connect: ConnectOptions;
@@ -53,7 +56,7 @@ export async function openAll(request: ProvisionRequest): Promise<Opened[]> {
           target,
           request.connect,
           request.options,
-          PROBED_PACKAGES,
+          probedPackages(request.pipeline),
           request.probe,
         );
         report.target = session.host.target;
@@ -84,10 +87,11 @@ export async function provision(request: ProvisionRequest): Promise<RunReport> {
     if (o.session && o.report.ok)
       runs.push({ ctx: stepContext(o.session, options, o.report), report: o.report });
   }
-  await confirmRestarts(runs, STEPS, request.askConfirmation ?? (async () => undefined));
+  const { steps } = request.pipeline;
+  await confirmRestarts(runs, steps, request.askConfirmation ?? (async () => undefined));
   await runPipeline(
     runs.filter((run) => run.report.ok),
-    STEPS,
+    steps,
     preflight,
     {
       dryRun: options.dryRun,
@@ -97,7 +101,7 @@ export async function provision(request: ProvisionRequest): Promise<RunReport> {
   );
   for (const o of opened) {
     const run = runs.find((r) => r.report === o.report);
-    if (run) o.report.decisions = Object.fromEntries(run.ctx.decisions);
+    if (run) o.report.decisions = describeDecisions(run.ctx.decisions);
     o.report.commands = o.session?.host.commandCount ?? 0;
     o.report.durationMs = Date.now() - o.started;
     await o.session?.host.close();

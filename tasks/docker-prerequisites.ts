@@ -1,5 +1,5 @@
-import { command, done, type Step, todo } from "../src/engine/step.js";
-import { aptInstall, aptRunTimeoutMs, aptUpdate, installed } from "./lib/apt.js";
+import { installed } from "../src/apt/apt.js";
+import { done, type Step, todo } from "../src/engine/step.js";
 
 const PREREQUISITES = ["ca-certificates", "curl"];
 
@@ -8,18 +8,17 @@ export const dockerPrerequisites: Step = {
   title: "Install ca-certificates and curl",
   kind: "change",
   packages: PREREQUISITES,
-  check({ facts, options }) {
+  plan({ facts }) {
     const missing = PREREQUISITES.filter((name) => !installed(facts, name));
     if (missing.length === 0) return done("ca-certificates and curl are installed");
-    return todo(command(aptUpdate(options)), command(aptInstall(missing, options)));
-  },
-  async apply(ctx) {
-    const { options } = ctx;
-    const missing = PREREQUISITES.filter((name) => !installed(ctx.facts, name));
-    await ctx.host.run(`${aptUpdate(options)} && ${aptInstall(missing, options)}`, {
-      privileged: true,
-      onOutput: ctx.log,
-      timeoutMs: aptRunTimeoutMs(options, 150_000, 2),
-    });
+    return todo(
+      { kind: "apt-update" },
+      {
+        kind: "apt-install",
+        packages: missing.map((name) => ({ name })),
+        noRecommends: true,
+        allowDowngrades: false,
+      },
+    );
   },
 };

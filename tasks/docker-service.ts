@@ -1,11 +1,12 @@
-import { command, done, type Step, todo } from "../src/engine/step.js";
-import { startCommand, waitForDocker } from "./lib/dockerd.js";
+import { type Action, notice } from "../src/actions/types.js";
+import { done, type Step, todo } from "../src/engine/step.js";
+import { initSystem } from "./lib/init.js";
 
 export const dockerService: Step = {
   id: "docker-service",
   title: "Enable and start dockerd",
   kind: "change",
-  check({ facts }) {
+  plan({ facts }) {
     const answering = facts.docker.serverVersion !== undefined;
     if (facts.init.systemd) {
       if (
@@ -18,19 +19,14 @@ export const dockerService: Step = {
     } else if (answering) {
       return done(`dockerd ${facts.docker.serverVersion} is running (no systemd on this host)`);
     }
-    return todo(command(startCommand(facts)), command("docker info  # wait until it answers"));
-  },
-  async apply(ctx) {
-    if (!ctx.facts.init.systemd) {
-      ctx.notice(
-        "no systemd on this host: dockerd was started with /etc/init.d/docker and will not start by itself after a reboot",
+    const actions: Action[] = [{ kind: "start-docker", init: initSystem(facts) }];
+    if (!facts.init.systemd) {
+      actions.push(
+        notice(
+          "no systemd on this host: dockerd was started with /etc/init.d/docker and will not start by itself after a reboot",
+        ),
       );
     }
-    await ctx.host.run(`${startCommand(ctx.facts)} && ${waitForDocker(ctx.facts)}`, {
-      privileged: true,
-      onOutput: ctx.log,
-      timeoutMs: 180_000,
-      label: "start dockerd",
-    });
+    return todo(...actions);
   },
 };

@@ -1,27 +1,21 @@
-import type { Step, StepContext } from "../src/engine/step.js";
+import { codename, dockerDistro } from "../src/distro.js";
+import { DOCKER_KEYRING, DOCKER_SOURCE, dockerRepoUri } from "../src/docker/repository.js";
+import type { PlanContext, Step } from "../src/engine/step.js";
 import { sameRepository } from "../src/facts/apt-sources.js";
 import { OFFICIAL } from "../src/options.js";
-import { DOCKER_KEYRING } from "./docker-key.js";
-import { applyAptSource, checkAptSource, type SourceSpec } from "./lib/apt-source.js";
-import { codename, dockerDistro } from "./lib/distro.js";
+import { planAptSource, type SourceSpec } from "./lib/apt-source.js";
 
-export const DOCKER_SOURCE = "/etc/apt/sources.list.d/docker.sources";
-
-export function dockerRepoUri(ctx: StepContext): string {
-  return `${ctx.options.dockerRepo.replace(/\/+$/, "")}/${dockerDistro(ctx.facts)}`;
-}
-
-function spec(ctx: StepContext): SourceSpec {
-  const uri = dockerRepoUri(ctx);
-  const official = `${OFFICIAL.dockerRepo}/${dockerDistro(ctx.facts)}`;
+function spec({ options, facts }: PlanContext): SourceSpec {
+  const uri = dockerRepoUri(options, facts);
+  const official = `${OFFICIAL.dockerRepo}/${dockerDistro(facts)}`;
   return {
     path: DOCKER_SOURCE,
     content: [
       "Types: deb",
       `URIs: ${uri}`,
-      `Suites: ${codename(ctx.facts)}`,
+      `Suites: ${codename(facts)}`,
       "Components: stable",
-      `Architectures: ${ctx.facts.arch.dpkg}`,
+      `Architectures: ${facts.arch.dpkg}`,
       `Signed-By: ${DOCKER_KEYRING}`,
       "",
     ].join("\n"),
@@ -36,6 +30,5 @@ export const dockerSource: Step = {
   id: "docker-source",
   title: "Add Docker's apt repository",
   kind: "change",
-  check: (ctx) => checkAptSource(ctx, spec(ctx)),
-  apply: (ctx) => applyAptSource(ctx, spec(ctx)),
+  plan: (ctx) => planAptSource(ctx, spec(ctx)),
 };

@@ -1,3 +1,4 @@
+import type { Pipeline } from "../src/engine/pipeline.js";
 import type { Step } from "../src/engine/step.js";
 import { dockerConflicts } from "./docker-conflicts.js";
 import { dockerGroup } from "./docker-group.js";
@@ -32,7 +33,4 @@ export const STEPS: Step[] = [
   verifyCuda,
 ];
 
-/** Every package whose dpkg state a step reads: the probe asks about exactly these. */
-export const PROBED_PACKAGES: readonly string[] = [
-  ...new Set(STEPS.flatMap((step) => step.packages ?? [])),
-];
+export const PIPELINE: Pipeline = { steps: STEPS };

@@ -1,3 +1,4 @@
+import type { Action } from "../actions/types.js";
 import { INTERRUPTED_EXIT_CODE } from "../interrupt.js";
 
 export type StepStatus = "changed" | "skipped" | "failed" | "planned" | "verified" | "not started";
@@ -8,7 +9,14 @@ export interface StepReport {
   status: StepStatus;
   reason?: string;
   error?: string;
+  /** A planned step: what it would do, as shown. */
   plan?: string;
+  /** A planned step: its actions, as data. */
+  actions?: Action[];
+  /** A planned step: the exact scripts it would run, in order. */
+  commands?: string[];
+  /** A step that ran: the exact scripts the host ran for it, in order. */
+  ran?: string[];
   durationMs: number;
 }
 

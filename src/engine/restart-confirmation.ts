@@ -1,14 +1,13 @@
 import { RefusedError } from "../errors.js";
 import type { HostRun } from "./runner.js";
-import type { Step, StepContext } from "./step.js";
+import type { PlanContext, Step } from "./step.js";
 
 /** Steps that restart dockerd and are not done yet, on the facts read before any change. */
-export function pendingRestarts(ctx: StepContext, steps: readonly Step[]): Step[] {
+export function pendingRestarts(ctx: PlanContext, steps: readonly Step[]): Step[] {
   return steps.filter((step) => {
     if (!step.restartsDockerd || step.skipReason?.(ctx)) return false;
     try {
-      const check = step.check(ctx);
-      return !("then" in check) && !check.done;
+      return !step.plan(ctx).done;
     } catch {
       return false; // preflight or the step itself reports what is wrong
     }

@@ -7,10 +7,14 @@ import {
   PRESET_TIMESTAMP,
   ProcessOutput,
 } from "listr2";
+import type { CommandEnv } from "../actions/commands.js";
+import { sectionsTouchedBy } from "../actions/effects.js";
+import { executeAction } from "../actions/execute.js";
+import { renderActions, scriptsOf } from "../actions/render.js";
 import { exitCodeOf, messageOf, StepError } from "../errors.js";
 import { INTERRUPTED_EXIT_CODE, interruption } from "../interrupt.js";
 import type { HostReport, StepReport } from "./report.js";
-import { renderPlan, type Step, type StepContext } from "./step.js";
+import type { Step, StepContext } from "./step.js";
 
 /** A host ready for the pipeline: connected, probed, and past preflight. */
 export interface HostRun {
@@ -34,7 +38,7 @@ type Task = ListrTaskWrapper<unknown, any, any>;
 /** Turn the steps into one listr2 pipeline: hosts concurrently, each host's steps in order. */
 export async function runPipeline(
   runs: HostRun[],
-  steps: Step[],
+  steps: readonly Step[],
   preflight: Preflight,
   options: RunnerOptions,
 ): Promise<void> {
@@ -122,6 +126,11 @@ async function runStep(
   ctx.log = (line) => {
     task.output = line;
   };
+  // Where this step's commands start in the host's transcript, once it runs them.
+  let from: number | undefined;
+  // The step's own commands, taken before the facts are read again.
+  let executed: string[] | undefined;
+  const ran = () => ctx.host.transcript.slice(from).map((script) => ctx.host.scrub(script));
   try {
     if (interruption().requested) {
       record("not started", { reason: `interrupted (${interruption().signal})` });
@@ -136,38 +145,51 @@ async function runStep(
       task.skip(skipReason);
       return;
     }
-    const check = await step.check(ctx);
-    if (check.done) {
-      record("skipped", { reason: check.reason });
-      task.skip(check.reason);
+    const plan = step.plan(ctx);
+    if (plan.done) {
+      record("skipped", { reason: plan.reason });
+      task.skip(plan.reason);
       return;
     }
-    const plan = renderPlan(check.plan);
+    const env = commandEnv(ctx);
+    const shown = renderActions(plan.actions, env, options.verbose);
     if (options.dryRun) {
-      record("planned", { plan });
+      record("planned", {
+        plan: shown,
+        actions: plan.actions,
+        commands: scriptsOf(plan.actions, env),
+      });
       task.title = `${step.title} (planned)`;
-      task.output = plan;
+      task.output = shown;
       return;
     }
-    if (options.verbose) task.output = plan;
-    await step.apply(ctx);
+    if (options.verbose) task.output = shown;
+    from = ctx.host.transcript.length;
+    const exec = { ...ctx, env };
+    for (const action of plan.actions) await executeAction(action, exec);
+    executed = ran();
     if (step.kind === "verify") {
-      record("verified");
+      record("verified", { ran: executed });
       return;
     }
-    await ctx.refreshFacts();
-    const again = await step.check(ctx);
+    await ctx.refreshFacts(sectionsTouchedBy(plan.actions));
+    const again = step.plan(ctx);
     if (!again.done) {
       throw new StepError(
-        `did not converge: still to do after applying:\n${renderPlan(again.plan)}`,
+        `did not converge: still to do after applying:\n${renderActions(again.actions, env)}`,
       );
     }
-    record("changed", { reason: again.reason });
+    record("changed", { reason: again.reason, ran: executed });
   } catch (error) {
     const message = ctx.host.scrub(messageOf(error));
-    record("failed", { error: message });
+    record("failed", { error: message, ...(from === undefined ? {} : { ran: executed ?? ran() }) });
     report.ok = false;
     report.exitCode = 1;
     throw new Error(message);
   }
+}
+
+/** What turning this host's actions into commands needs. */
+export function commandEnv(ctx: StepContext): CommandEnv {
+  return { loginUser: ctx.host.loginUser, aptLockWaitMs: ctx.options.aptLockWaitMs };
 }

@@ -1,26 +1,25 @@
+import type { Action } from "../actions/types.js";
+import type { Decisions } from "../decisions.js";
 import type { Facts } from "../facts/facts.js";
+import type { ProbeSection } from "../facts/probe-script.js";
 import type { Host } from "../hosts/host.js";
 import type { ProvisionOptions } from "../options.js";
 
-/** One planned change, shown by --dry-run and when a step runs. */
-export type PlanItem =
-  | { kind: "command"; text: string }
-  | { kind: "file"; path: string; diff: string }
-  | { kind: "note"; text: string };
-
-export type CheckResult = { done: true; reason: string } | { done: false; plan: PlanItem[] };
-
-export interface StepContext {
-  host: Host;
-  /** The latest facts; the runner refreshes them after every applied step. */
+/** What a step may read to plan: the typed facts, the options and the decisions. No host. */
+export interface PlanContext {
   facts: Facts;
   options: ProvisionOptions;
-  /** The account to add to the docker group and to verify as. */
-  targetUser: string;
-  /** Values decided once per host (resolved versions, the CUDA image, ...). */
-  decisions: Map<string, string>;
-  /** Read the facts again (one round trip), after a change. */
-  refreshFacts(): Promise<void>;
+  decisions: Decisions;
+}
+
+/** A step's plan: done (with why), or the actions that would make it done. */
+export type StepPlan = { done: true; reason: string } | { done: false; actions: Action[] };
+
+/** The runner's view of one host: planning context plus the host and the run's outputs. */
+export interface StepContext extends PlanContext {
+  host: Host;
+  /** Read the facts again (one round trip), after a change: all of them, or only these sections. */
+  refreshFacts(sections?: readonly ProbeSection[]): Promise<void>;
   /** Stream a line of output into the running task. */
   log(line: string): void;
   /** Something the user must know after the run (a new login is needed, ...). */
@@ -30,31 +29,17 @@ export interface StepContext {
 export interface Step {
   id: string;
   title: string;
-  /** Packages whose dpkg state check() reads: the probe asks dpkg about these. */
+  /** Packages whose dpkg state plan() reads: the probe asks dpkg about these. */
   packages?: readonly string[];
   /** "change" steps converge the host; "verify" steps only report, and run every time. */
   kind: "change" | "verify";
   /** Applying it restarts dockerd, which stops running containers without a restart policy. */
   restartsDockerd?: boolean;
-  /** A reason to skip without checking (e.g. --no-nvidia, no GPU), or undefined to go on. */
-  skipReason?(ctx: StepContext): string | undefined;
-  /** Decide from the facts whether the step is done. Reads only facts on the no-change path. */
-  check(ctx: StepContext): CheckResult | Promise<CheckResult>;
-  /** Make the change (or run the verification). Throw to fail the step. */
-  apply(ctx: StepContext): Promise<void>;
+  /** A reason to skip without planning (e.g. --no-nvidia, no GPU), or undefined to go on. */
+  skipReason?(ctx: PlanContext): string | undefined;
+  /** Decide from the facts whether the step is done, and if not, the actions that make it so. */
+  plan(ctx: PlanContext): StepPlan;
 }
 
-export const done = (reason: string): CheckResult => ({ done: true, reason });
-export const todo = (...plan: PlanItem[]): CheckResult => ({ done: false, plan });
-export const command = (text: string): PlanItem => ({ kind: "command", text });
-export const note = (text: string): PlanItem => ({ kind: "note", text });
-
-export function renderPlan(plan: readonly PlanItem[]): string {
-  return plan
-    .map((item) => {
-      if (item.kind === "command") return `$ ${item.text}`;
-      if (item.kind === "note") return `# ${item.text}`;
-      return `--- ${item.path}\n${item.diff}`;
-    })
-    .join("\n");
-}
+export const done = (reason: string): StepPlan => ({ done: true, reason });
+export const todo = (...actions: Action[]): StepPlan => ({ done: false, actions });

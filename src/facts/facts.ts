@@ -1,7 +1,14 @@
+import { type ParsedDaemonJson, parseDaemonJson } from "../docker/daemon-json.js";
 import { type AptSourceEntry, parseAptSourceFile } from "./apt-sources.js";
 import { type PackageState, parseDpkgQuery } from "./dpkg.js";
+import { classifyGpuState, type GpuState } from "./gpu.js";
 import { type OsRelease, parseOsRelease } from "./os-release.js";
-import { APT_SIMULATION_TIMEOUT_S, PROBE_COMMAND_TIMEOUT_S, TIMED_OUT } from "./probe-script.js";
+import {
+  APT_SIMULATION_TIMEOUT_S,
+  PROBE_COMMAND_TIMEOUT_S,
+  type ProbeSection,
+  TIMED_OUT,
+} from "./probe-script.js";
 import { keyValues, type Section, splitSections } from "./sections.js";
 
 export interface GpuProbe {
@@ -74,10 +81,14 @@ export interface Facts {
   dockerGroup?: { gid: number; members: string[] };
   targetUser?: { name: string; groups: string[] };
   daemonJson: DaemonJsonFact;
+  /** daemon.json parsed once (an absent file is an empty configuration). */
+  daemonConfig: ParsedDaemonJson;
   aptSources: AptSourceEntry[];
   aptSourceFiles: Map<string, string>;
   keyrings: Map<string, { mode: string; content: Buffer }>;
   gpu: GpuProbe;
+  /** The GPUs classified once: none, no working driver, needs the open module, or ready. */
+  gpuState: GpuState;
   nvidiaCtkVersion?: string;
   aptLocks: AptLockHolder[];
   freeDiskKb: Record<string, number>;
@@ -111,6 +122,10 @@ export function parseProbe(output: string, targetUser: string): Facts {
       });
     }
   }
+  const daemonJson: DaemonJsonFact = ok("daemon-json")
+    ? { exists: true, text: body("daemon-json") }
+    : { exists: false };
+  const gpu = parseGpuSection(body("gpu"));
   return {
     identity: {
       uid,
@@ -145,11 +160,13 @@ export function parseProbe(output: string, targetUser: string): Facts {
     targetUser: ok("target-user")
       ? { name: targetUser, groups: body("target-user").trim().split(/\s+/).filter(Boolean) }
       : undefined,
-    daemonJson: ok("daemon-json") ? { exists: true, text: body("daemon-json") } : { exists: false },
+    daemonJson,
+    daemonConfig: parseDaemonJson(daemonJson.exists ? daemonJson.text : undefined),
     aptSources: [...aptSourceFiles].flatMap(([file, text]) => parseAptSourceFile(file, text)),
     aptSourceFiles,
     keyrings,
-    gpu: parseGpuSection(body("gpu")),
+    gpu,
+    gpuState: classifyGpuState(gpu),
     nvidiaCtkVersion: ok("nvidia-ctk")
       ? /version\s+(\S+)/i.exec(body("nvidia-ctk"))?.[1]
       : undefined,
@@ -246,4 +263,46 @@ function parseDisk(body: string): Record<string, number> {
     out[mount] = Number(kb);
   }
   return out;
+}
+
+/** The facts each probe section fills. */
+const FIELDS_OF: Record<ProbeSection, readonly (keyof Facts)[]> = {
+  "proxy-env": ["proxyEnv"],
+  "os-release": ["os"],
+  arch: ["arch"],
+  init: ["init"],
+  dpkg: ["packages"],
+  "dpkg-audit": ["dpkgAudit"],
+  "dpkg-journal": ["dpkgJournalPending"],
+  "apt-remove": ["conflictRemoval"],
+  "snap-docker": ["snapDocker"],
+  "docker-client": ["docker"],
+  "docker-server": ["docker"],
+  "docker-containers": ["docker"],
+  "docker-images": ["docker"],
+  "docker-group": ["dockerGroup"],
+  "target-user": ["targetUser"],
+  "daemon-json": ["daemonJson", "daemonConfig"],
+  "apt-sources": ["aptSources", "aptSourceFiles"],
+  keyrings: ["keyrings"],
+  gpu: ["gpu", "gpuState"],
+  "nvidia-ctk": ["nvidiaCtkVersion"],
+  "apt-locks": ["aptLocks"],
+  disk: ["freeDiskKb"],
+};
+
+/**
+ * The facts after a partial probe of `sections`: those sections' facts from `fresh`, the rest as
+ * they were. The docker sections are read together (their facts are one object).
+ */
+export function mergeFacts(old: Facts, fresh: Facts, sections: readonly ProbeSection[]): Facts {
+  const merged: Facts = { ...old, identity: fresh.identity };
+  const record = merged as unknown as Record<string, unknown>;
+  for (const section of sections) {
+    for (const field of FIELDS_OF[section]) record[field] = fresh[field];
+  }
+  const reread = (name: string) =>
+    sections.some((s) => name === s || name.startsWith(`${s.replace(/s$/, "")} `));
+  merged.timedOut = [...old.timedOut.filter((name) => !reread(name)), ...fresh.timedOut];
+  return merged;
 }

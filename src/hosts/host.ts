@@ -52,6 +52,8 @@ export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export class Host {
   /** Commands this host has run, for reports and benchmarks. */
   commandCount = 0;
+  /** The scripts this host has run, in order (before sudo and timeout wrap them). */
+  readonly transcript: string[] = [];
   /** The login user's proxy variables, handed to privileged commands (see WITH_ENV_FROM_STDIN). */
   privilegedEnv: Partial<Record<(typeof PROXY_VARIABLES)[number], string>> = {};
 
@@ -98,6 +100,7 @@ export class Host {
       }
     }
     this.commandCount++;
+    this.transcript.push(script);
     const onOutput = options.onOutput;
     const result = await this.transport.exec(command, {
       stdin,
@@ -143,22 +146,12 @@ export class Host {
   ): Promise<void> {
     // Binary content travels as base64: stdin of a remote command is text.
     const binary = Buffer.isBuffer(content);
-    const q = shellQuote(path);
-    const owner = shellQuote(options.owner ?? "root:root");
-    const script = [
-      "set -e",
-      `dir=$(dirname ${q})`,
-      'mkdir -p "$dir"',
-      'tmp=$(mktemp "$dir/.vla-provision.XXXXXX")',
-      "trap 'rm -f \"$tmp\"' EXIT",
-      binary ? 'base64 -d > "$tmp"' : 'cat > "$tmp"',
-      `chmod ${shellQuote(options.mode)} "$tmp"`,
-      `chown ${owner} "$tmp"`,
-      `mv -f "$tmp" ${q}`,
-      "trap - EXIT",
-    ].join("\n");
     const stdin = binary ? content.toString("base64") : content;
-    await this.run(script, { privileged: true, stdin, label: `write ${path}` });
+    await this.run(writeFileScript(path, options, binary), {
+      privileged: true,
+      stdin,
+      label: `write ${path}`,
+    });
   }
 
   async close(): Promise<void> {
@@ -182,6 +175,24 @@ export class Host {
     if (this.privilege.mode === "sudo-password") secrets.push(this.privilege.password);
     return secrets.length ? redact(text, secrets) : text;
   }
+}
+
+/** The script Host.writeFile runs: the content comes on stdin (base64 when binary). */
+export function writeFileScript(path: string, options: WriteFileOptions, binary: boolean): string {
+  const q = shellQuote(path);
+  const owner = shellQuote(options.owner ?? "root:root");
+  return [
+    "set -e",
+    `dir=$(dirname ${q})`,
+    'mkdir -p "$dir"',
+    'tmp=$(mktemp "$dir/.vla-provision.XXXXXX")',
+    "trap 'rm -f \"$tmp\"' EXIT",
+    binary ? 'base64 -d > "$tmp"' : 'cat > "$tmp"',
+    `chmod ${shellQuote(options.mode)} "$tmp"`,
+    `chown ${owner} "$tmp"`,
+    `mv -f "$tmp" ${q}`,
+    "trap - EXIT",
+  ].join("\n");
 }
 
 /** The credentials in a proxy URL (`http://user:pass@proxy:3128`): the password, and user:pass. */

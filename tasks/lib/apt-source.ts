@@ -1,10 +1,7 @@
-import { lineDiff } from "../../src/diff.js";
-import type { CheckResult, PlanItem, StepContext } from "../../src/engine/step.js";
-import { command, done, todo } from "../../src/engine/step.js";
+import type { Action } from "../../src/actions/types.js";
+import { done, type PlanContext, type StepPlan, todo } from "../../src/engine/step.js";
 import { StepError } from "../../src/errors.js";
 import type { AptSourceEntry } from "../../src/facts/apt-sources.js";
-import { shellQuote } from "../../src/hosts/shell.js";
-import { backupCommand, timestamp } from "./backup.js";
 
 export interface SourceSpec {
   path: string;
@@ -18,7 +15,7 @@ type Migration =
   | { file: string; action: "rewrite"; content: string };
 
 /** Other files' entries for the same repository, and what to do with each file. */
-function migrations(ctx: StepContext, spec: SourceSpec): Migration[] {
+function migrations(ctx: PlanContext, spec: SourceSpec): Migration[] {
   const out: Migration[] = [];
   for (const [file, text] of ctx.facts.aptSourceFiles) {
     if (file === spec.path) continue;
@@ -64,40 +61,31 @@ function parseLine(line: string): AptSourceEntry | undefined {
   };
 }
 
-export function checkAptSource(ctx: StepContext, spec: SourceSpec): CheckResult {
-  const current = ctx.facts.aptSourceFiles.get(spec.path);
+/** Done when the source file holds exactly our entry and no other file repeats the repository. */
+export function planAptSource(ctx: PlanContext, spec: SourceSpec): StepPlan {
+  const files = ctx.facts.aptSourceFiles;
+  const current = files.get(spec.path);
   const moves = migrations(ctx, spec);
   if (current === spec.content && moves.length === 0) return done(`${spec.path} is up to date`);
-  const plan: PlanItem[] = [];
-  for (const move of moves) {
-    plan.push(
-      move.action === "remove"
-        ? command(`mv ${move.file} /var/backups/vla-provision/  # same repository as ${spec.path}`)
-        : {
-            kind: "file",
-            path: move.file,
-            diff: lineDiff(ctx.facts.aptSourceFiles.get(move.file) ?? "", move.content),
-          },
-    );
+  const actions: Action[] = moves.map((move) =>
+    move.action === "remove"
+      ? { kind: "retire-file", path: move.file, reason: `same repository as ${spec.path}` }
+      : {
+          kind: "write-file",
+          path: move.file,
+          content: move.content,
+          mode: "0644",
+          before: files.get(move.file) ?? "",
+        },
+  );
+  if (current !== spec.content) {
+    actions.push({
+      kind: "write-file",
+      path: spec.path,
+      content: spec.content,
+      mode: "0644",
+      before: current,
+    });
   }
-  if (current !== spec.content)
-    plan.push({ kind: "file", path: spec.path, diff: lineDiff(current ?? "", spec.content) });
-  return todo(...plan);
-}
-
-export async function applyAptSource(ctx: StepContext, spec: SourceSpec): Promise<void> {
-  const stamp = timestamp();
-  for (const move of migrations(ctx, spec)) {
-    const backedUp = await ctx.host.run(backupCommand(move.file, stamp), { privileged: true });
-    ctx.log(`backed up ${move.file} to ${backedUp.stdout.trim()}`);
-    if (move.action === "remove") {
-      await ctx.host.run(`rm -f ${shellQuote(move.file)}`, { privileged: true });
-    } else {
-      await ctx.host.writeFile(move.file, move.content, { mode: "0644" });
-    }
-  }
-  if (ctx.facts.aptSourceFiles.get(spec.path) !== spec.content) {
-    await ctx.host.run(backupCommand(spec.path, stamp), { privileged: true });
-    await ctx.host.writeFile(spec.path, spec.content, { mode: "0644" });
-  }
+  return todo(...actions);
 }

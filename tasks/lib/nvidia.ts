@@ -1,13 +1,8 @@
-import type { StepContext } from "../../src/engine/step.js";
-import { classifyGpuState, type GpuState } from "../../src/facts/gpu.js";
-
-export function gpuState(ctx: StepContext): GpuState {
-  return classifyGpuState(ctx.facts.gpu);
-}
+import type { PlanContext } from "../../src/engine/step.js";
 
 /** Why the NVIDIA steps do not apply to this host, or undefined when they do. */
-export function nvidiaSkipReason(ctx: StepContext): string | undefined {
-  if (!ctx.options.nvidia) return "--no-nvidia";
-  if (gpuState(ctx).kind === "none") return "no NVIDIA GPU on this host";
+export function nvidiaSkipReason({ options, facts }: PlanContext): string | undefined {
+  if (!options.nvidia) return "--no-nvidia";
+  if (facts.gpuState.kind === "none") return "no NVIDIA GPU on this host";
   return undefined;
 }

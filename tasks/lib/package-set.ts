@@ -1,16 +1,6 @@
-import type { CheckResult, StepContext } from "../../src/engine/step.js";
-import { command, done, todo } from "../../src/engine/step.js";
-import { StepError } from "../../src/errors.js";
-import { shellJoin } from "../../src/hosts/shell.js";
-import {
-  type AptLockWait,
-  aptGet,
-  aptRunTimeoutMs,
-  aptUpdate,
-  installedVersion,
-  parseMadison,
-} from "./apt.js";
-import { resolveVersion, satisfiesRange } from "./versions.js";
+import { installedVersion } from "../../src/apt/apt.js";
+import { satisfiesRange } from "../../src/apt/versions.js";
+import { done, type PlanContext, type StepPlan, todo } from "../../src/engine/step.js";
 
 export interface PackageSet {
   packages: readonly string[];
@@ -18,13 +8,11 @@ export interface PackageSet {
   pinned: readonly string[];
   /** The semver range asked for, if any. */
   range?: string;
-  /** Where preflight stored the exact apt version the range resolved to. */
-  decisionKey: string;
 }
 
-function unsatisfied(ctx: StepContext, set: PackageSet): string[] {
+function unsatisfied({ facts }: PlanContext, set: PackageSet): string[] {
   return set.packages.filter((name) => {
-    const version = installedVersion(ctx.facts, name);
+    const version = installedVersion(facts, name);
     if (!version) return true;
     return (
       set.range !== undefined && set.pinned.includes(name) && !satisfiesRange(version, set.range)
@@ -32,18 +20,11 @@ function unsatisfied(ctx: StepContext, set: PackageSet): string[] {
   });
 }
 
-/** apt-cache reads the lists on disk: no lock, no network. */
-const MADISON_TIMEOUT_MS = 120_000;
-
-function installCommand(set: PackageSet, version: string | undefined, wait: AptLockWait): string {
-  const words = set.packages.map((name) =>
-    version && set.pinned.includes(name) ? `${name}=${version}` : name,
-  );
-  const downgrade = version ? " --allow-downgrades" : "";
-  return `${aptGet(wait)} install${downgrade} ${shellJoin(words)}`;
-}
-
-export function checkPackageSet(ctx: StepContext, set: PackageSet): CheckResult {
+/**
+ * Done when every package is installed (the pinned ones within the range). Otherwise install the
+ * set, the pinned packages at the version preflight resolved, or at the range apt resolves.
+ */
+export function planPackageSet(ctx: PlanContext, set: PackageSet): StepPlan {
   const missing = unsatisfied(ctx, set);
   if (missing.length === 0) {
     const versions = set.pinned
@@ -51,38 +32,18 @@ export function checkPackageSet(ctx: StepContext, set: PackageSet): CheckResult 
       .join(", ");
     return done(`installed: ${versions}${set.range ? ` (satisfies "${set.range}")` : ""}`);
   }
-  const version = ctx.decisions.get(set.decisionKey);
-  const shownVersion = set.range ? (version ?? `<newest matching "${set.range}">`) : undefined;
+  const version = ctx.decisions.versions[set.pinned[0] ?? ""];
+  const pin = (name: string) =>
+    set.range && set.pinned.includes(name)
+      ? { name, ...(version ? { version } : { range: set.range }) }
+      : { name };
   return todo(
-    command(aptUpdate(ctx.options)),
-    command(installCommand(set, shownVersion, ctx.options)),
+    { kind: "apt-update" },
+    {
+      kind: "apt-install",
+      packages: set.packages.map(pin),
+      noRecommends: false,
+      allowDowngrades: set.range !== undefined,
+    },
   );
-}
-
-export async function installPackageSet(ctx: StepContext, set: PackageSet): Promise<void> {
-  const run = (script: string) =>
-    ctx.host.run(script, {
-      privileged: true,
-      onOutput: ctx.log,
-      timeoutMs: aptRunTimeoutMs(ctx.options, 1_200_000),
-      label: script.split(" ").slice(-6).join(" "),
-    });
-  await run(aptUpdate(ctx.options));
-  let version = ctx.decisions.get(set.decisionKey);
-  if (set.range && !version) {
-    const first = set.pinned[0] ?? "";
-    const madison = await ctx.host.run(`apt-cache madison ${shellJoin([first])}`, {
-      label: "apt-cache madison",
-      timeoutMs: MADISON_TIMEOUT_MS,
-    });
-    const resolution = resolveVersion(
-      first,
-      set.range,
-      parseMadison(madison.stdout).get(first) ?? [],
-    );
-    if (!resolution.ok) throw new StepError(resolution.error);
-    version = resolution.version;
-    ctx.decisions.set(set.decisionKey, version);
-  }
-  await run(installCommand(set, version, ctx.options));
 }

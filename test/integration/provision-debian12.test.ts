@@ -13,6 +13,8 @@ const USER_DAEMON_JSON = `{
 
 describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
   let host: TestHost;
+  /** The dry run's plan, step by step: the scripts each step would run. */
+  const planned = new Map<string, string[]>();
   const args = () => [...sshFlags(host), ...host.cliArgs, "--json"];
 
   beforeAll(async () => {
@@ -44,6 +46,9 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     expect(status["docker-packages"]).toBe("planned");
     expect(status["registry-mirror"]).toBe("planned");
     expect(result.stderr).toContain("+ Signed-By: /etc/apt/keyrings/docker.asc");
+    for (const step of result.report?.hosts[0]?.steps ?? []) {
+      if (step.status === "planned") planned.set(step.id, step.commands ?? []);
+    }
     const after = await host.exec(STATE_SNAPSHOT);
     expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
   });
@@ -64,6 +69,18 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     expect(status["verify-hello"]).toBe("verified");
     expect(Object.values(status)).not.toContain("failed");
     expect(status["nvidia-packages"]).toBe("skipped");
+
+    // The plan shown is the plan executed: every step that ran, ran exactly the scripts the dry
+    // run listed for it, in order.
+    const ran = (result.report?.hosts[0]?.steps ?? []).filter((s) => s.ran !== undefined);
+    expect(ran.map((s) => s.id)).toEqual(
+      expect.arrayContaining([...Object.keys(status).filter((id) => status[id] === "changed")]),
+    );
+    expect(ran.length).toBeGreaterThanOrEqual(6);
+    for (const step of ran) {
+      expect(planned.get(step.id), `${step.id} was not in the dry run's plan`).toBeDefined();
+      expect(step.ran, step.id).toEqual(planned.get(step.id));
+    }
     expect(result.report?.hosts[0]?.steps.find((s) => s.id === "nvidia-key")?.reason).toBe(
       "no NVIDIA GPU on this host",
     );

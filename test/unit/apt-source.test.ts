@@ -1,14 +1,17 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { CommandEnv } from "../../src/actions/commands.js";
+import { renderActions } from "../../src/actions/render.js";
+import type { Action, WriteFile } from "../../src/actions/types.js";
+import { initialDecisions } from "../../src/decisions.js";
 import { lineDiff } from "../../src/diff.js";
-import type { StepContext } from "../../src/engine/step.js";
+import { DOCKER_SOURCE } from "../../src/docker/repository.js";
+import type { PlanContext, StepPlan } from "../../src/engine/step.js";
 import { StepError } from "../../src/errors.js";
 import { parseProbe } from "../../src/facts/facts.js";
-import { Host } from "../../src/hosts/host.js";
-import { LocalTransport } from "../../src/hosts/local.js";
 import type { ProvisionOptions } from "../../src/options.js";
-import { DOCKER_SOURCE, dockerSource } from "../../tasks/docker-source.js";
-import { checkAptSource } from "../../tasks/lib/apt-source.js";
+import { dockerSource } from "../../tasks/docker-source.js";
+import { planAptSource } from "../../tasks/lib/apt-source.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 
 const fixture = (path: string) =>
@@ -28,20 +31,34 @@ function withSources(files: Record<string, string>, base = PROBE): string {
 }
 
 const OPTIONS = TEST_OPTIONS;
+const ENV: CommandEnv = { loginUser: "root", aptLockWaitMs: OPTIONS.aptLockWaitMs };
 
-function context(output: string, options: Partial<ProvisionOptions> = {}): StepContext {
+// plan() reads facts only: there is no host here to run anything on.
+function context(output: string, options: Partial<ProvisionOptions> = {}): PlanContext {
   return {
-    // check() reads facts only; the host is never asked to run anything here.
-    host: new Host(new LocalTransport(), { mode: "root" }),
     facts: parseProbe(output, "root"),
     options: { ...OPTIONS, ...options },
-    targetUser: "root",
-    decisions: new Map(),
-    refreshFacts: async () => {},
-    log: () => {},
-    notice: () => {},
+    decisions: initialDecisions("root"),
   };
 }
+
+/** The plan's actions; fails the test when the plan is done. */
+function actionsOf(plan: StepPlan): Action[] {
+  if (plan.done) throw new Error(`expected changes, got done: ${plan.reason}`);
+  return plan.actions;
+}
+
+/** The plan as --dry-run shows it. */
+const shown = (plan: StepPlan) => renderActions(actionsOf(plan), ENV);
+
+/** Writing `path` with `content`, replacing `before` (undefined: a new file). */
+const write = (path: string, content: string, before?: string): WriteFile => ({
+  kind: "write-file",
+  path,
+  content,
+  mode: "0644",
+  before,
+});
 
 const DEBIAN_SOURCES = [
   "Types: deb",
@@ -65,74 +82,76 @@ const NEW_FILE_DIFF = [
 const LEGACY_LINE =
   "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://download.docker.com/linux/debian bookworm stable";
 
-const MOVE_DOCKER_LIST =
-  "mv /etc/apt/sources.list.d/docker.list /var/backups/vla-provision/  # same repository as /etc/apt/sources.list.d/docker.sources";
+const DOCKER_LIST = "/etc/apt/sources.list.d/docker.list";
 
-describe("dockerSource.check on the Debian 12 capture", () => {
-  it("plans the new docker.sources when there is no Docker source", async () => {
+/** Back docker.list up and remove it: a second entry for Docker's repository. */
+const RETIRE_DOCKER_LIST: Action = {
+  kind: "retire-file",
+  path: DOCKER_LIST,
+  reason: "same repository as /etc/apt/sources.list.d/docker.sources",
+};
+
+describe("dockerSource.plan on the Debian 12 capture", () => {
+  it("plans the new docker.sources when there is no Docker source", () => {
     const ctx = context(PROBE);
     expect([...ctx.facts.aptSourceFiles.keys()]).toEqual([
       "/etc/apt/sources.list.d/debian.sources",
     ]);
-    expect(await dockerSource.check(ctx)).toEqual({
-      done: false,
-      plan: [{ kind: "file", path: DOCKER_SOURCE, diff: NEW_FILE_DIFF }],
-    });
+    const plan = dockerSource.plan(ctx);
+    expect(plan).toEqual({ done: false, actions: [write(DOCKER_SOURCE, DEBIAN_SOURCES)] });
+    // A new file: nothing to back up, the whole content shown as added.
+    expect(shown(plan)).toBe(`--- ${DOCKER_SOURCE}\n${NEW_FILE_DIFF}`);
   });
 
-  it("is done when docker.sources is already what it would write", async () => {
+  it("is done when docker.sources is already what it would write", () => {
     const ctx = context(withSources({ [DOCKER_SOURCE]: DEBIAN_SOURCES }));
     expect(ctx.facts.aptSourceFiles.get(DOCKER_SOURCE)).toBe(DEBIAN_SOURCES);
-    expect(await dockerSource.check(ctx)).toEqual({
+    expect(dockerSource.plan(ctx)).toEqual({
       done: true,
       reason: "/etc/apt/sources.list.d/docker.sources is up to date",
     });
   });
 
-  it("plans to replace an outdated docker.sources, showing the changed line", async () => {
+  it("plans to replace an outdated docker.sources, showing the changed line", () => {
     const old = DEBIAN_SOURCES.replace("docker.asc", "docker.gpg");
     const ctx = context(withSources({ [DOCKER_SOURCE]: old }));
-    expect(await dockerSource.check(ctx)).toEqual({
+    const plan = dockerSource.plan(ctx);
+    expect(plan).toEqual({ done: false, actions: [write(DOCKER_SOURCE, DEBIAN_SOURCES, old)] });
+    expect(shown(plan)).toContain(`--- ${DOCKER_SOURCE}\n${lineDiff(old, DEBIAN_SOURCES)}`);
+    expect(lineDiff(old, DEBIAN_SOURCES)).toContain(
+      "- Signed-By: /etc/apt/keyrings/docker.gpg\n+ Signed-By: /etc/apt/keyrings/docker.asc",
+    );
+  });
+
+  it("moves a legacy docker.list away and writes docker.sources", () => {
+    const ctx = context(withSources({ [DOCKER_LIST]: `${LEGACY_LINE}\n` }));
+    expect(dockerSource.plan(ctx)).toEqual({
       done: false,
-      plan: [{ kind: "file", path: DOCKER_SOURCE, diff: lineDiff(old, DEBIAN_SOURCES) }],
+      actions: [RETIRE_DOCKER_LIST, write(DOCKER_SOURCE, DEBIAN_SOURCES)],
     });
   });
 
-  it("moves a legacy docker.list away and writes docker.sources", async () => {
-    const ctx = context(withSources({ "/etc/apt/sources.list.d/docker.list": `${LEGACY_LINE}\n` }));
-    expect(await dockerSource.check(ctx)).toEqual({
-      done: false,
-      plan: [
-        { kind: "command", text: MOVE_DOCKER_LIST },
-        { kind: "file", path: DOCKER_SOURCE, diff: NEW_FILE_DIFF },
-      ],
-    });
-  });
-
-  it("still moves docker.list away when docker.sources is already in place", async () => {
+  it("still moves docker.list away when docker.sources is already in place", () => {
     const ctx = context(
       withSources({
-        "/etc/apt/sources.list.d/docker.list": `${LEGACY_LINE}\n`,
+        [DOCKER_LIST]: `${LEGACY_LINE}\n`,
         [DOCKER_SOURCE]: DEBIAN_SOURCES,
       }),
     );
-    expect(await dockerSource.check(ctx)).toEqual({
-      done: false,
-      plan: [{ kind: "command", text: MOVE_DOCKER_LIST }],
-    });
+    expect(dockerSource.plan(ctx)).toEqual({ done: false, actions: [RETIRE_DOCKER_LIST] });
   });
 
-  it("leaves a docker.list alone whose Docker line is commented out", async () => {
+  it("leaves a docker.list alone whose Docker line is commented out", () => {
     const ctx = context(
       withSources({
-        "/etc/apt/sources.list.d/docker.list": `# ${LEGACY_LINE}\n`,
+        [DOCKER_LIST]: `# ${LEGACY_LINE}\n`,
         [DOCKER_SOURCE]: DEBIAN_SOURCES,
       }),
     );
-    expect((await dockerSource.check(ctx)).done).toBe(true);
+    expect(dockerSource.plan(ctx).done).toBe(true);
   });
 
-  it("comments out Docker's line in /etc/apt/sources.list and keeps Debian's", async () => {
+  it("comments out Docker's line in /etc/apt/sources.list and keeps Debian's", () => {
     const sourcesList = [
       "deb http://deb.debian.org/debian bookworm main",
       "deb http://deb.debian.org/debian-security bookworm-security main",
@@ -146,29 +165,30 @@ describe("dockerSource.check on the Debian 12 capture", () => {
       "",
     ].join("\n");
     const ctx = context(withSources({ "/etc/apt/sources.list": sourcesList }));
-    expect(await dockerSource.check(ctx)).toEqual({
+    const plan = dockerSource.plan(ctx);
+    expect(plan).toEqual({
       done: false,
-      plan: [
-        { kind: "file", path: "/etc/apt/sources.list", diff: lineDiff(sourcesList, rewritten) },
-        { kind: "file", path: DOCKER_SOURCE, diff: NEW_FILE_DIFF },
+      actions: [
+        write("/etc/apt/sources.list", rewritten, sourcesList),
+        write(DOCKER_SOURCE, DEBIAN_SOURCES),
       ],
     });
+    expect(shown(plan)).toContain(
+      `--- /etc/apt/sources.list\n${lineDiff(sourcesList, rewritten)}\n--- ${DOCKER_SOURCE}\n${NEW_FILE_DIFF}`,
+    );
   });
 
-  it("rewrites /etc/apt/sources.list rather than removing it, even when Docker's line is all it holds", async () => {
+  it("rewrites /etc/apt/sources.list rather than removing it, even when Docker's line is all it holds", () => {
     const ctx = context(withSources({ "/etc/apt/sources.list": `${LEGACY_LINE}\n` }));
-    expect(await dockerSource.check(ctx)).toEqual({
+    expect(dockerSource.plan(ctx)).toEqual({
       done: false,
-      plan: [
-        {
-          kind: "file",
-          path: "/etc/apt/sources.list",
-          diff: lineDiff(
-            `${LEGACY_LINE}\n`,
-            `# moved to /etc/apt/sources.list.d/docker.sources by vla-provision: ${LEGACY_LINE}\n`,
-          ),
-        },
-        { kind: "file", path: DOCKER_SOURCE, diff: NEW_FILE_DIFF },
+      actions: [
+        write(
+          "/etc/apt/sources.list",
+          `# moved to /etc/apt/sources.list.d/docker.sources by vla-provision: ${LEGACY_LINE}\n`,
+          `${LEGACY_LINE}\n`,
+        ),
+        write(DOCKER_SOURCE, DEBIAN_SOURCES),
       ],
     });
   });
@@ -176,57 +196,71 @@ describe("dockerSource.check on the Debian 12 capture", () => {
   it("refuses a .sources file that mixes Docker's stanza with others", () => {
     const mixed = `${fixture("real-ubuntu-24.04-h100/apt-sources.txt")}\nTypes: deb\nURIs: https://download.docker.com/linux/debian\nSuites: bookworm\nComponents: stable\n`;
     const ctx = context(withSources({ "/etc/apt/sources.list.d/mixed.sources": mixed }));
-    expect(() => dockerSource.check(ctx)).toThrow(StepError);
-    expect(() => dockerSource.check(ctx)).toThrow(
+    expect(() => dockerSource.plan(ctx)).toThrow(StepError);
+    expect(() => dockerSource.plan(ctx)).toThrow(
       "/etc/apt/sources.list.d/mixed.sources mixes entries for this repository with others; remove the repository's stanza from it and run again",
     );
   });
 
-  it("points at the mirror, and moves a source for Docker's own repository away", async () => {
-    const ctx = context(
-      withSources({ "/etc/apt/sources.list.d/docker.list": `${LEGACY_LINE}\n` }),
-      { dockerRepo: "https://mirror.example.org/docker-ce/linux/" },
-    );
-    expect(await dockerSource.check(ctx)).toEqual({
+  it("points at the mirror, and moves a source for Docker's own repository away", () => {
+    const ctx = context(withSources({ [DOCKER_LIST]: `${LEGACY_LINE}\n` }), {
+      dockerRepo: "https://mirror.example.org/docker-ce/linux/",
+    });
+    const plan = dockerSource.plan(ctx);
+    expect(plan).toEqual({
       done: false,
-      plan: [
-        { kind: "command", text: MOVE_DOCKER_LIST },
-        {
-          kind: "file",
-          path: DOCKER_SOURCE,
-          diff: NEW_FILE_DIFF.replace(
+      actions: [
+        RETIRE_DOCKER_LIST,
+        write(
+          DOCKER_SOURCE,
+          DEBIAN_SOURCES.replace(
             "https://download.docker.com/linux/debian",
             "https://mirror.example.org/docker-ce/linux/debian",
           ),
-        },
+        ),
       ],
     });
+    expect(shown(plan)).toContain(
+      `--- ${DOCKER_SOURCE}\n${NEW_FILE_DIFF.replace(
+        "https://download.docker.com/linux/debian",
+        "https://mirror.example.org/docker-ce/linux/debian",
+      )}`,
+    );
   });
 
-  it("uses ubuntu and noble on the H100 host's os-release", async () => {
+  it("uses ubuntu and noble on the H100 host's os-release", () => {
     const ubuntu = PROBE.replace(
       /@@vla os-release\n[\s\S]*?\n@@vla-rc 0/,
       `@@vla os-release\n${fixture("real-ubuntu-24.04-h100/os-release")}\n@@vla-rc 0`,
     );
     const ctx = context(ubuntu);
     expect(ctx.facts.os.codename).toBe("noble");
-    expect(await dockerSource.check(ctx)).toEqual({
+    expect(dockerSource.plan(ctx)).toEqual({
       done: false,
-      plan: [
-        {
-          kind: "file",
-          path: DOCKER_SOURCE,
-          diff: NEW_FILE_DIFF.replace("linux/debian", "linux/ubuntu").replace(
+      actions: [
+        write(
+          DOCKER_SOURCE,
+          DEBIAN_SOURCES.replace("linux/debian", "linux/ubuntu").replace(
             "Suites: bookworm",
             "Suites: noble",
           ),
-        },
+        ),
       ],
     });
   });
 });
 
-describe("checkAptSource with a spec of its own", () => {
+describe("retiring a file another source duplicates", () => {
+  it("backs the file up before it removes it, in one command", () => {
+    const plan = dockerSource.plan(context(withSources({ [DOCKER_LIST]: `${LEGACY_LINE}\n` })));
+    const [retire] = shown(plan).split("\n");
+    expect(retire).toMatch(
+      /^\$ if \[ -e \/etc\/apt\/sources\.list\.d\/docker\.list \]; then .*cp -a \/etc\/apt\/sources\.list\.d\/docker\.list .*\/var\/backups\/vla-provision\/.* && rm -f \/etc\/apt\/sources\.list\.d\/docker\.list {2}# same repository as \/etc\/apt\/sources\.list\.d\/docker\.sources$/,
+    );
+  });
+});
+
+describe("planAptSource with a spec of its own", () => {
   const spec = {
     path: "/etc/apt/sources.list.d/example.sources",
     content: "Types: deb\nURIs: https://example.org/apt\nSuites: stable\nComponents: main\n",
@@ -238,7 +272,7 @@ describe("checkAptSource with a spec of its own", () => {
     const ctx = context(
       withSources({ [spec.path]: spec.content, "/etc/apt/sources.list.d/old.sources": disabled }),
     );
-    expect(checkAptSource(ctx, spec)).toEqual({
+    expect(planAptSource(ctx, spec)).toEqual({
       done: true,
       reason: "/etc/apt/sources.list.d/example.sources is up to date",
     });
@@ -251,12 +285,13 @@ describe("checkAptSource with a spec of its own", () => {
         "/etc/apt/sources.list.d/old.sources": spec.content,
       }),
     );
-    expect(checkAptSource(ctx, spec)).toEqual({
+    expect(planAptSource(ctx, spec)).toEqual({
       done: false,
-      plan: [
+      actions: [
         {
-          kind: "command",
-          text: "mv /etc/apt/sources.list.d/old.sources /var/backups/vla-provision/  # same repository as /etc/apt/sources.list.d/example.sources",
+          kind: "retire-file",
+          path: "/etc/apt/sources.list.d/old.sources",
+          reason: "same repository as /etc/apt/sources.list.d/example.sources",
         },
       ],
     });

@@ -1,14 +1,16 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderPlan, type Step } from "../../src/engine/step.js";
+import { renderActions } from "../../src/actions/render.js";
+import { aptGet, aptInstall, aptRemove, aptUpdate } from "../../src/apt/apt.js";
+import { commandEnv } from "../../src/engine/runner.js";
+import type { Step } from "../../src/engine/step.js";
 import { type Facts, parseProbe } from "../../src/facts/facts.js";
 import type { ProvisionOptions } from "../../src/options.js";
 import { dockerConflicts } from "../../tasks/docker-conflicts.js";
 import { dockerPackages } from "../../tasks/docker-packages.js";
 import { dockerPrerequisites } from "../../tasks/docker-prerequisites.js";
-import { aptGet, aptInstall, aptRemove, aptUpdate } from "../../tasks/lib/apt.js";
 import { nvidiaPackages } from "../../tasks/nvidia-packages.js";
-import { fakeRun } from "./_helpers/fake-host.js";
+import { applyStep, fakeRun } from "./_helpers/fake-host.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 
 const fixture = (path: string) =>
@@ -52,10 +54,10 @@ describe("every apt-get a step plans or runs waits as long as --apt-lock-timeout
   for (const [step, verbs] of steps) {
     it(`${step.id}: its plan and its commands`, async () => {
       const run = fakeRun(FACTS, LOCK_42);
-      const check = await step.check(run.ctx);
-      if (check.done) throw new Error(`${step.id} has nothing to do`);
-      const planned = aptGetCalls(renderPlan(check.plan));
-      await step.apply(run.ctx);
+      const plan = step.plan(run.ctx);
+      if (plan.done) throw new Error(`${step.id} has nothing to do`);
+      const planned = aptGetCalls(renderActions(plan.actions, commandEnv(run.ctx)));
+      await applyStep(step, run.ctx);
       const ran = run.commands.flatMap(aptGetCalls);
       for (const calls of [planned, ran]) {
         expect(calls.map((call) => /-o Dpkg::Options::=\S+ (\w+)/.exec(call)?.[1])).toEqual(verbs);
@@ -67,7 +69,7 @@ describe("every apt-get a step plans or runs waits as long as --apt-lock-timeout
 
   it("bounds each apt command by the lock wait plus its own work", async () => {
     const run = fakeRun(FACTS, LOCK_42);
-    await dockerConflicts.apply(run.ctx);
+    await applyStep(dockerConflicts, run.ctx);
     expect(run.commands).toEqual([expect.stringMatching(/^timeout -k 10 342 sh -c /)]);
   });
 
@@ -80,7 +82,7 @@ describe("every apt-get a step plans or runs waits as long as --apt-lock-timeout
           }
         : {};
     const run = fakeRun(FACTS, { ...LOCK_42, dockerVersion: "28" }, FACTS, reply);
-    await dockerPackages.apply(run.ctx);
+    await applyStep(dockerPackages, run.ctx);
     const madison = run.commands.find((command) => command.includes("apt-cache madison"));
     expect(madison).toMatch(/^timeout -k 10 120 sh -c 'apt-cache madison docker-ce'$/);
   });
@@ -88,9 +90,9 @@ describe("every apt-get a step plans or runs waits as long as --apt-lock-timeout
 
 describe("the docker-conflicts plan", () => {
   it("shows every package apt would remove, and sets apart the ones that are not conflicts", async () => {
-    const check = await dockerConflicts.check(fakeRun(FACTS, TEST_OPTIONS).ctx);
-    if (check.done) throw new Error("docker-conflicts has nothing to do");
-    expect(check.plan.slice(1)).toEqual([
+    const plan = dockerConflicts.plan(fakeRun(FACTS, TEST_OPTIONS).ctx);
+    if (plan.done) throw new Error("docker-conflicts has nothing to do");
+    expect(plan.actions.slice(1)).toEqual([
       { kind: "note", text: "apt would remove: docker.io, containerd, runc" },
       {
         kind: "note",

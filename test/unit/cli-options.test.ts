@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { buildProgram, doctorErrorLines, main, type Plan } from "../../src/cli.js";
+import type { Pipeline } from "../../src/engine/pipeline.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vla-cli-options-"));
 const keyFile = join(dir, "id_ed25519");
@@ -13,6 +14,9 @@ const sshConfig = join(dir, "ssh_config");
 writeFileSync(sshConfig, "Host aliased\n  User admin\n  Port 2222\n");
 const me = userInfo().username;
 
+/** The option parsing needs no step: an empty pipeline, handed on as it is. */
+const NO_STEPS: Pipeline = { steps: [] };
+
 /** Runs the CLI's entry point with a run function that only records what would run. */
 async function cli(...args: string[]): Promise<{ code: number; plan?: Plan; stderr: string }> {
   const plans: Plan[] = [];
@@ -21,7 +25,8 @@ async function cli(...args: string[]): Promise<{ code: number; plan?: Plan; stde
     stderr.push(String(chunk));
     return true;
   });
-  const code = await main(["node", "vla-provision", ...args], async (plan) => {
+  const code = await main(["node", "vla-provision", ...args], NO_STEPS, async (plan, pipeline) => {
+    expect(pipeline).toBe(NO_STEPS);
     plans.push(plan);
     return 0;
   });

@@ -1,42 +1,53 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import type { Facts } from "../../src/facts/facts.js";
-import { guardScript, parseGuardResult } from "../../tasks/lib/dockerd.js";
-
-const systemd = { init: { systemd: true } } as Facts;
-const sysv = { init: { systemd: false } } as Facts;
+import { BACKUP_DIR, HOST_STAMP } from "../../src/actions/backup.js";
+import { guardScript, parseGuardResult } from "../../src/actions/dockerd.js";
 
 describe("the daemon.json guard that runs on the host", () => {
-  it.each([
-    ["systemd", systemd],
-    ["init script", sysv],
-  ])("is valid POSIX sh (%s)", (_name, facts) => {
-    const script = guardScript(facts, "20261123T160000Z");
+  it.each(["systemd", "sysv"] as const)("is valid POSIX sh (%s)", (init) => {
+    const script = guardScript(init);
     expect(() => execFileSync("sh", ["-n", "-c", script])).not.toThrow();
   });
 
   it("writes through a symlink to the file it points to, backs up first, restores on failure", () => {
-    const script = guardScript(systemd, "20261123T160000Z");
+    const script = guardScript("systemd");
     expect(script).toContain("readlink -f /etc/docker/daemon.json");
+    // The backup's time stamp is the host's own, taken once, before the backup is made.
+    const stamp = script.indexOf(`stamp=${HOST_STAMP}`);
     const backup = script.indexOf(
-      'cp -a "$target" /var/backups/vla-provision/etc_docker_daemon.json.20261123T160000Z',
+      'cp -a "$target" "/var/backups/vla-provision/etc_docker_daemon.json.$stamp"',
     );
     const write = script.indexOf('mv -f "$tmp" "$target"');
     const restart = script.indexOf("systemctl restart docker");
     const restore = script.indexOf(
-      'cp -a /var/backups/vla-provision/etc_docker_daemon.json.20261123T160000Z "$tmp"',
+      'cp -a "/var/backups/vla-provision/etc_docker_daemon.json.$stamp" "$tmp"',
     );
-    expect(backup).toBeGreaterThan(0);
+    expect(stamp).toBeGreaterThan(0);
+    expect(backup).toBeGreaterThan(stamp);
     expect(write).toBeGreaterThan(backup);
     expect(restart).toBeGreaterThan(write);
     expect(restore).toBeGreaterThan(restart);
+    expect(script.split(`stamp=${HOST_STAMP}`)).toHaveLength(2);
     expect(script).toContain("finish restored");
     expect(script).toContain("finish restore-failed");
   });
 
+  it("backs up to and restores from one file, stamped by the host's clock (UTC, to the second)", () => {
+    const script = guardScript("systemd");
+    // The backup, the path it reports, and the restore: the same name each time.
+    expect(script.match(/etc_docker_daemon\.json\.\$stamp"/g)).toHaveLength(3);
+    const path = execFileSync("sh", [
+      "-c",
+      `stamp=${HOST_STAMP}; echo "${BACKUP_DIR}/etc_docker_daemon.json.$stamp"`,
+    ]).toString();
+    expect(path).toMatch(
+      /^\/var\/backups\/vla-provision\/etc_docker_daemon\.json\.\d{8}T\d{6}Z\n$/,
+    );
+  });
+
   it("restarts with the init script where there is no systemd", () => {
-    expect(guardScript(sysv, "x")).toContain("/etc/init.d/docker restart");
-    expect(guardScript(sysv, "x")).not.toContain("systemctl");
+    expect(guardScript("sysv")).toContain("/etc/init.d/docker restart");
+    expect(guardScript("sysv")).not.toContain("systemctl");
   });
 
   it("reads what the guard reports", () => {

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { CONFLICTING_PACKAGES } from "../../src/docker/repository.js";
 import { parseAptSourceFile, sameRepository } from "../../src/facts/apt-sources.js";
 import { parseDpkgQuery } from "../../src/facts/dpkg.js";
 import { parseGpuSection, parseLockHolders, parseProbe } from "../../src/facts/facts.js";
@@ -10,7 +11,6 @@ import { parseOsRelease } from "../../src/facts/os-release.js";
 import { PROBE_SCRIPT } from "../../src/facts/probe-script.js";
 import { keyValues, splitSections } from "../../src/facts/sections.js";
 import { Host } from "../../src/hosts/host.js";
-import { CONFLICTING_PACKAGES } from "../../tasks/docker-conflicts.js";
 import { RecordingTransport } from "./_helpers/fake-host.js";
 
 const fixture = (path: string) =>

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RefusedError } from "../../src/errors.js";
 import { type Facts, parseProbe } from "../../src/facts/facts.js";
 import type { ProvisionOptions } from "../../src/options.js";
-import { preflight } from "../../tasks/preflight.js";
+import { preflight } from "../../src/preflight.js";
 import { fakeRun } from "./_helpers/fake-host.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 

@@ -5,14 +5,17 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { renderActions } from "../../src/actions/render.js";
+import { describeDecisions } from "../../src/decisions.js";
+import { commandEnv } from "../../src/engine/runner.js";
 import { RefusedError, StepError } from "../../src/errors.js";
 import { type Facts, parseProbe } from "../../src/facts/facts.js";
 import { Host } from "../../src/hosts/host.js";
 import type { ExecOptions, ExecResult, Transport } from "../../src/hosts/transport.js";
+import { preflight } from "../../src/preflight.js";
 import { dockerGroup } from "../../tasks/docker-group.js";
 import { dockerPackages } from "../../tasks/docker-packages.js";
-import { preflight } from "../../tasks/preflight.js";
-import { fakeRun } from "./_helpers/fake-host.js";
+import { applyStep, fakeRun } from "./_helpers/fake-host.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 
 const PROBE_DEBIAN12 = readFileSync(
@@ -134,13 +137,19 @@ describe("the docker group: usermod -aG, never -G (which drops the user's other 
 
   it("plans and runs usermod -aG docker for the user", async () => {
     const run = fakeRun(facts, TEST_OPTIONS);
-    run.ctx.targetUser = "ops";
-    const check = await dockerGroup.check(run.ctx);
-    if (check.done) throw new Error("docker-group has nothing to do");
-    const planned = check.plan.flatMap((item) => (item.kind === "command" ? [item.text] : []));
-    expect(planned.filter((text) => text.includes("usermod"))).toEqual(["usermod -aG docker ops"]);
+    run.ctx.decisions.targetUser = "ops";
+    expect(dockerGroup.skipReason?.(run.ctx)).toBeUndefined();
+    const plan = dockerGroup.plan(run.ctx);
+    if (plan.done) throw new Error("docker-group has nothing to do");
+    expect(plan.actions.filter((action) => action.kind === "add-to-group")).toEqual([
+      { kind: "add-to-group", user: "ops", group: "docker" },
+    ]);
+    const planned = renderActions(plan.actions, commandEnv(run.ctx)).split("\n");
+    expect(planned.filter((text) => text.includes("usermod"))).toEqual([
+      "$ getent group docker >/dev/null || groupadd docker; usermod -aG docker ops",
+    ]);
 
-    await dockerGroup.apply(run.ctx);
+    await applyStep(dockerGroup, run.ctx);
     expect(run.commands).toHaveLength(1);
     expect(run.commands[0]).toMatch(/; usermod -aG docker ops'$/);
     expect(run.commands[0]).not.toMatch(/usermod -G/);
@@ -219,7 +228,7 @@ describe("an impossible version range found by the apt fallback (apt-cache madis
   it("refuses with the versions on offer and installs nothing", async () => {
     // No decision from preflight: its index fetch failed, so the step asks apt.
     const run = fakeRun(facts, { ...TEST_OPTIONS, dockerVersion: ">=99" }, facts, madison);
-    const failure = dockerPackages.apply(run.ctx);
+    const failure = applyStep(dockerPackages, run.ctx);
     await expect(failure).rejects.toBeInstanceOf(StepError);
     await expect(failure).rejects.toThrow(
       'no docker-ce version satisfies ">=99"; the repository offers: 28.1.1, 27.5.1',
@@ -229,10 +238,14 @@ describe("an impossible version range found by the apt fallback (apt-cache madis
 
   it("installs the newest matching version, pinned, when the range can be met", async () => {
     const run = fakeRun(facts, { ...TEST_OPTIONS, dockerVersion: "27" }, facts, madison);
-    await dockerPackages.apply(run.ctx);
+    await applyStep(dockerPackages, run.ctx);
     const install = run.commands.find((command) => / install /.test(command));
     expect(install).toContain("docker-ce=5:27.5.1-1~debian.12~bookworm");
     expect(install).toContain("docker-ce-cli=5:27.5.1-1~debian.12~bookworm");
-    expect(run.ctx.decisions.get("docker-version")).toBe("5:27.5.1-1~debian.12~bookworm");
+    expect(run.ctx.decisions.versions["docker-ce"]).toBe("5:27.5.1-1~debian.12~bookworm");
+    // The report shows what the range resolved to.
+    expect(describeDecisions(run.ctx.decisions)["docker-version"]).toBe(
+      "5:27.5.1-1~debian.12~bookworm",
+    );
   });
 });

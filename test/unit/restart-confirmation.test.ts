@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { initialDecisions } from "../../src/decisions.js";
 import { confirmRestarts, pendingRestarts } from "../../src/engine/restart-confirmation.js";
 import type { HostRun } from "../../src/engine/runner.js";
 import type { StepContext } from "../../src/engine/step.js";
@@ -31,8 +32,7 @@ function run(containers: string[], options: Partial<ProvisionOptions> = {}): Hos
       registryMirrors: ["http://127.0.0.1:5000"],
       ...options,
     },
-    targetUser: "root",
-    decisions: new Map(),
+    decisions: initialDecisions("root"),
     refreshFacts: async () => {},
     log: () => {},
     notice: (text) => report.notices.push(text),

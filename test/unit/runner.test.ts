@@ -2,21 +2,33 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { lineDiff } from "../../src/diff.js";
+import type { CommandEnv } from "../../src/actions/commands.js";
+import { scriptsOf } from "../../src/actions/render.js";
+import { type Action, note } from "../../src/actions/types.js";
+import { type Decisions, initialDecisions } from "../../src/decisions.js";
 import { runExitCode, type StepReport } from "../../src/engine/report.js";
 import { type HostRun, type Preflight, runPipeline } from "../../src/engine/runner.js";
-import { command, done, note, type Step, type StepContext, todo } from "../../src/engine/step.js";
-import { RefusedError, StepError } from "../../src/errors.js";
+import {
+  done,
+  type PlanContext,
+  type Step,
+  type StepContext,
+  todo,
+} from "../../src/engine/step.js";
+import { RefusedError } from "../../src/errors.js";
 import { parseProbe } from "../../src/facts/facts.js";
 import { gatherFacts } from "../../src/facts/gather.js";
-import { Host } from "../../src/hosts/host.js";
+import { Host, writeFileScript } from "../../src/hosts/host.js";
 import { LocalTransport } from "../../src/hosts/local.js";
+import { shellQuote } from "../../src/hosts/shell.js";
+import type { ExecOptions, ExecResult, Transport } from "../../src/hosts/transport.js";
 import { requestInterruption, resetInterruption } from "../../src/interrupt.js";
 import { emptyReport } from "../../src/session.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 
-// Real steps on a real (local) host: they write files into a temporary folder through
-// Host.writeFile, and the runner re-reads the facts with the real probe after each change.
+// Real steps on a real (local) host: their write-file actions write files into a temporary folder
+// through the host layer, and the runner re-reads the facts with the real probe after each change.
+// Commands a test must not run for real (apt-get, docker) are answered by the transport.
 
 const PROBE = readFileSync(
   new URL("../fixtures/probe/debian12-local-root.txt", import.meta.url),
@@ -50,15 +62,81 @@ function tempDir(): string {
   return dir;
 }
 
-/** A host run whose steps act on `dir` (kept in the context's decisions). */
-function hostRun(target: string, dir: string, decisions: Record<string, string> = {}): HostRun {
+/** Answers a command itself (the host transport's view: `timeout ... sh -c '<script>'`), or undefined to run it. */
+type Intercept = (command: string) => Promise<ExecResult | undefined> | ExecResult | undefined;
+
+/** Whether the transport's command runs exactly this script (as root, no sudo: only `timeout` wraps it). */
+const runs = (command: string, script: string) => command.endsWith(` sh -c ${shellQuote(script)}`);
+
+/** The local machine, except for the commands `intercept` answers. */
+class InterceptingTransport implements Transport {
+  readonly target = "local";
+  readonly kind = "local";
+  private readonly local = new LocalTransport();
+  readonly loginUser = this.local.loginUser;
+
+  constructor(private readonly intercept: Intercept) {}
+
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    return (await this.intercept(command)) ?? this.local.exec(command, options);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** What a host run's steps act on: its folder, and whether its maybe-fail step fails. */
+interface Setup {
+  dir: string;
+  fail: boolean;
+}
+
+/** Each host's setup, found from its context's decisions (one object per host, kept across refreshes). */
+const setups = new WeakMap<Decisions, Setup>();
+const setupOf = (ctx: PlanContext): Setup =>
+  setups.get(ctx.decisions) ?? { dir: "/nonexistent", fail: false };
+const dirOf = (ctx: PlanContext) => setupOf(ctx).dir;
+
+/** How the runner turns this test's actions into commands (a root host, the default lock wait). */
+const ENV: CommandEnv = {
+  loginUser: new LocalTransport().loginUser,
+  aptLockWaitMs: OPTIONS.aptLockWaitMs,
+};
+
+/** Never run apt-get for real: the maybe-fail step's install fails as apt does for a missing package. */
+const FAIL_ACTION: Action = {
+  kind: "apt-install",
+  packages: [{ name: "docker-ce" }],
+  noRecommends: false,
+  allowDowngrades: false,
+};
+const [FAIL_SCRIPT = ""] = scriptsOf([FAIL_ACTION], ENV);
+const APT_FAILURE: ExecResult = {
+  code: 100,
+  stdout: "",
+  stderr: "E: Unable to locate package docker-ce\n",
+};
+/** How the step's failure reads: the command (its first 77 characters), apt's code and its E: line. */
+const APT_ERROR =
+  "apt-get install docker-ce exited with code 100 (apt/dpkg error): E: Unable to locate package docker-ce";
+
+/** A host run whose steps act on `dir`; `intercept` may answer commands before the local machine. */
+function hostRun(
+  target: string,
+  dir: string,
+  setup: { fail?: boolean; intercept?: Intercept } = {},
+): HostRun {
   const report = emptyReport(target);
+  const transport = new InterceptingTransport(async (command) => {
+    if (runs(command, FAIL_SCRIPT)) return APT_FAILURE;
+    return setup.intercept?.(command);
+  });
+  const decisions = initialDecisions("root");
+  setups.set(decisions, { dir, fail: setup.fail ?? false });
   const ctx: StepContext = {
-    host: new Host(new LocalTransport(), { mode: "root" }),
+    host: new Host(transport, { mode: "root" }),
     facts: parseProbe(PROBE, "root"),
     options: OPTIONS,
-    targetUser: "root",
-    decisions: new Map(Object.entries({ dir, ...decisions })),
+    decisions,
     refreshFacts: async () => {
       ctx.facts = await gatherFacts(ctx.host, "root", ["dpkg"]);
     },
@@ -68,7 +146,8 @@ function hostRun(target: string, dir: string, decisions: Record<string, string> 
   return { ctx, report };
 }
 
-const dirOf = (ctx: StepContext) => ctx.decisions.get("dir") ?? "/nonexistent";
+/** The script that writes `path` (mode 0644, root's): what a write-file action of a new file runs. */
+const writeScript = (path: string) => writeFileScript(path, { mode: "0644" }, false);
 
 /** Writes `name` into the host's folder; done when the file is there (read with node:fs). */
 function fileStep(name: string, content = `${name}\n`): Step {
@@ -76,28 +155,21 @@ function fileStep(name: string, content = `${name}\n`): Step {
     id: `write-${name}`,
     title: `Write ${name}`,
     kind: "change",
-    check: (ctx) => {
+    plan: (ctx) => {
       const path = join(dirOf(ctx), name);
       return existsSync(path)
         ? done(`${name} is in place`)
-        : todo({ kind: "file", path, diff: lineDiff("", content) });
+        : todo({ kind: "write-file", path, content, mode: "0644" });
     },
-    apply: (ctx) => ctx.host.writeFile(join(dirOf(ctx), name), content, { mode: "0644" }),
   };
 }
 
-/** Fails on hosts whose decisions say so. */
+/** Fails on hosts whose setup says so: apt cannot install the package. */
 const failStep: Step = {
   id: "maybe-fail",
   title: "Fail where asked",
   kind: "change",
-  check: (ctx) =>
-    ctx.decisions.get("fail")
-      ? todo(command("apt-get install docker-ce"))
-      : done("nothing to fail"),
-  apply: async () => {
-    throw new StepError("apt-get install docker-ce exited with code 100 (apt/dpkg error)");
-  },
+  plan: (ctx) => (setupOf(ctx).fail ? todo(FAIL_ACTION) : done("nothing to fail")),
 };
 
 /** Plans a change, then makes none. */
@@ -105,8 +177,7 @@ const lazyStep: Step = {
   id: "lazy",
   title: "Promise and do nothing",
   kind: "change",
-  check: () => todo(command("touch /nonexistent/flag")),
-  apply: async () => {},
+  plan: () => todo(note("touch /nonexistent/flag")),
 };
 
 const plain = (steps: StepReport[]) =>
@@ -127,6 +198,7 @@ describe("runPipeline", () => {
         title: "Write a.conf",
         status: "changed",
         reason: "a.conf is in place",
+        ran: [writeScript(join(dir, "a.conf"))],
       },
     ]);
     expect(first.report.ok).toBe(true);
@@ -162,22 +234,27 @@ describe("runPipeline", () => {
         title: "Write a.conf",
         status: "planned",
         plan: `--- ${join(dir, "a.conf")}\n+ hello`,
+        actions: [
+          { kind: "write-file", path: join(dir, "a.conf"), content: "hello\n", mode: "0644" },
+        ],
+        commands: [writeScript(join(dir, "a.conf"))],
       },
     ]);
     expect(existsSync(join(dir, "a.conf"))).toBe(false);
     expect(run.ctx.host.commandCount).toBe(0);
   }, 60_000);
 
-  it("fails a step whose apply leaves the check unsatisfied, and runs no later step", async () => {
+  it("fails a step whose actions leave its plan unfinished, and runs no later step", async () => {
     const dir = tempDir();
     const run = hostRun("local", dir);
     await runPipeline([run], [lazyStep, fileStep("after.conf")], preflightOk, RUN);
-    expect(plain(run.report.steps)).toEqual([
+    // What the step ran is checked in the next test.
+    expect(plain(run.report.steps).map(({ ran: _ran, ...rest }) => rest)).toEqual([
       {
         id: "lazy",
         title: "Promise and do nothing",
         status: "failed",
-        error: "did not converge: still to do after applying:\n$ touch /nonexistent/flag",
+        error: "did not converge: still to do after applying:\n# touch /nonexistent/flag",
       },
     ]);
     expect(run.report.ok).toBe(false);
@@ -185,17 +262,24 @@ describe("runPipeline", () => {
     expect(existsSync(join(dir, "after.conf"))).toBe(false);
   }, 60_000);
 
-  it("skips by skipReason without checking", async () => {
+  it("records as ran only the step's own commands when it does not converge, not the probe that re-read the facts", async () => {
+    const run = hostRun("local", tempDir());
+    await runPipeline([run], [lazyStep], preflightOk, RUN);
+    expect(run.report.steps[0]?.status).toBe("failed");
+    // Like a changed step's `ran`, which is taken before the facts are read again.
+    expect(run.report.steps[0]?.ran).toEqual([]);
+  }, 60_000);
+
+  it("skips by skipReason without planning", async () => {
     const run = hostRun("local", tempDir());
     const step: Step = {
       id: "gpu-only",
       title: "Needs a GPU",
       kind: "change",
       skipReason: () => "no NVIDIA GPU on this host",
-      check: () => {
-        throw new Error("check must not run");
+      plan: () => {
+        throw new Error("plan must not run");
       },
-      apply: async () => {},
     };
     await runPipeline([run], [step], preflightOk, RUN);
     expect(plain(run.report.steps)).toEqual([
@@ -208,44 +292,55 @@ describe("runPipeline", () => {
     ]);
   }, 60_000);
 
-  it("records a verify step as verified without checking again", async () => {
-    const run = hostRun("local", tempDir());
-    let applied = 0;
+  it("records a verify step as verified without planning again", async () => {
+    let containers = 0;
+    const run = hostRun("local", tempDir(), {
+      intercept: (command) => {
+        if (!command.includes("docker run")) return undefined;
+        containers++;
+        return { code: 0, stdout: "Hello from Docker!\n", stderr: "" };
+      },
+    });
+    let plans = 0;
     const step: Step = {
       id: "verify",
       title: "Verify",
       kind: "verify",
-      check: () => todo(note("run hello-world")),
-      apply: async () => {
-        applied++;
+      plan: () => {
+        plans++;
+        return todo({
+          kind: "verify-container",
+          user: "root",
+          image: "hello-world",
+          gpus: false,
+          command: [],
+          expect: { text: "Hello from Docker!" },
+        });
       },
     };
     await runPipeline([run], [step], preflightOk, RUN);
     expect(plain(run.report.steps)).toEqual([
-      { id: "verify", title: "Verify", status: "verified" },
+      { id: "verify", title: "Verify", status: "verified", ran: ["docker run --rm hello-world"] },
     ]);
-    expect(applied).toBe(1);
+    expect(containers).toBe(1);
+    expect(plans).toBe(1);
   }, 60_000);
 
   it("runs hosts concurrently, and one host failing does not stop the other", async () => {
     const dirA = tempDir();
     const dirB = tempDir();
-    const a = hostRun("a", dirA, { fail: "yes" });
-    const b = hostRun("b", dirB);
 
-    // Each host waits in this step until the other has reached it: run one after the other, the
-    // first would wait alone and fail.
+    // Each host waits in this step, while it writes its `met` file, until the other has reached
+    // it: run one after the other, the first would wait alone and fail.
     let arrived = 0;
     let release: () => void = () => {};
     const everyone = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const meet: Step = {
-      id: "meet",
-      title: "Meet the other host",
-      kind: "change",
-      check: (ctx) => (ctx.decisions.has("met") ? done("met") : todo(note("wait"))),
-      apply: async (ctx) => {
+    const meetOn =
+      (dir: string): Intercept =>
+      async (command) => {
+        if (!runs(command, writeScript(join(dir, "met")))) return undefined;
         arrived++;
         if (arrived === 2) release();
         let timer: NodeJS.Timeout | undefined;
@@ -257,19 +352,38 @@ describe("runPipeline", () => {
         } finally {
           clearTimeout(timer);
         }
-        ctx.decisions.set("met", "yes");
+        return undefined; // now write it
+      };
+    const a = hostRun("a", dirA, { fail: true, intercept: meetOn(dirA) });
+    const b = hostRun("b", dirB, { intercept: meetOn(dirB) });
+    const meet: Step = {
+      id: "meet",
+      title: "Meet the other host",
+      kind: "change",
+      plan: (ctx) => {
+        const path = join(dirOf(ctx), "met");
+        return existsSync(path)
+          ? done("met")
+          : todo({ kind: "write-file", path, content: "yes\n", mode: "0644" });
       },
     };
 
     await runPipeline([a, b], [meet, failStep, fileStep("after.conf")], preflightOk, RUN);
 
     expect(plain(a.report.steps)).toEqual([
-      { id: "meet", title: "Meet the other host", status: "changed", reason: "met" },
+      {
+        id: "meet",
+        title: "Meet the other host",
+        status: "changed",
+        reason: "met",
+        ran: [writeScript(join(dirA, "met"))],
+      },
       {
         id: "maybe-fail",
         title: "Fail where asked",
         status: "failed",
-        error: "apt-get install docker-ce exited with code 100 (apt/dpkg error)",
+        error: APT_ERROR,
+        ran: [FAIL_SCRIPT],
       },
     ]);
     expect(a.report.ok).toBe(false);
@@ -277,18 +391,26 @@ describe("runPipeline", () => {
     expect(existsSync(join(dirA, "after.conf"))).toBe(false);
 
     expect(plain(b.report.steps)).toEqual([
-      { id: "meet", title: "Meet the other host", status: "changed", reason: "met" },
+      {
+        id: "meet",
+        title: "Meet the other host",
+        status: "changed",
+        reason: "met",
+        ran: [writeScript(join(dirB, "met"))],
+      },
       { id: "maybe-fail", title: "Fail where asked", status: "skipped", reason: "nothing to fail" },
       {
         id: "write-after.conf",
         title: "Write after.conf",
         status: "changed",
         reason: "after.conf is in place",
+        ran: [writeScript(join(dirB, "after.conf"))],
       },
     ]);
     expect(b.report.ok).toBe(true);
     expect(b.report.exitCode).toBe(0);
     expect(existsSync(join(dirB, "after.conf"))).toBe(true);
+    expect(arrived).toBe(2);
   }, 60_000);
 
   it("runs no step when preflight refuses, and records exit code 3", async () => {
@@ -313,8 +435,7 @@ describe("runPipeline", () => {
       id: "leaky",
       title: "Leak",
       kind: "change",
-      check: () => todo(note("leak")),
-      apply: async () => {
+      plan: () => {
         throw new Error("sudo said: s3cret-pw is wrong");
       },
     };
@@ -330,22 +451,21 @@ describe("runPipeline after an interruption (Ctrl-C, SIGTERM)", () => {
 
   it("lets the step in flight finish, starts no later step, and records exit code 130", async () => {
     const dir = tempDir();
-    const run = hostRun("local", dir);
-    // The signal arrives while the first step applies.
-    const interruptedWhileApplying: Step = {
-      ...fileStep("first.conf"),
-      apply: async (ctx) => {
-        requestInterruption("SIGINT");
-        await ctx.host.writeFile(join(dirOf(ctx), "first.conf"), "first.conf\n", { mode: "0644" });
+    // The signal arrives while the first step's write runs.
+    const run = hostRun("local", dir, {
+      intercept: (command) => {
+        if (runs(command, writeScript(join(dir, "first.conf")))) requestInterruption("SIGINT");
+        return undefined;
       },
-    };
-    await runPipeline([run], [interruptedWhileApplying, fileStep("second.conf")], preflightOk, RUN);
+    });
+    await runPipeline([run], [fileStep("first.conf"), fileStep("second.conf")], preflightOk, RUN);
     expect(plain(run.report.steps)).toEqual([
       {
         id: "write-first.conf",
         title: "Write first.conf",
         status: "changed",
         reason: "first.conf is in place",
+        ran: [writeScript(join(dir, "first.conf"))],
       },
       {
         id: "write-second.conf",

@@ -5,8 +5,8 @@ import {
   aptRemove,
   parseMadison,
   parsePackagesIndex,
-} from "../../tasks/lib/apt.js";
-import { resolveVersion, satisfiesRange, upstreamSemver } from "../../tasks/lib/versions.js";
+} from "../../src/apt/apt.js";
+import { resolveVersion, satisfiesRange, upstreamSemver } from "../../src/apt/versions.js";
 
 describe("upstreamSemver", () => {
   it("reads Docker's current version scheme", () => {

@@ -1,4 +1,7 @@
-import type { StepContext } from "../../../src/engine/step.js";
+import { executeAction } from "../../../src/actions/execute.js";
+import { initialDecisions } from "../../../src/decisions.js";
+import { commandEnv } from "../../../src/engine/runner.js";
+import type { Step, StepContext } from "../../../src/engine/step.js";
 import type { Facts } from "../../../src/facts/facts.js";
 import { Host } from "../../../src/hosts/host.js";
 import type { ExecResult, Transport } from "../../../src/hosts/transport.js";
@@ -48,8 +51,7 @@ export function fakeRun(
       host: new Host(transport, { mode: "root" }),
       facts,
       options,
-      targetUser: "root",
-      decisions: new Map(),
+      decisions: initialDecisions("root"),
       refreshFacts: async () => {
         run.refreshes++;
         run.ctx.facts = refreshed;
@@ -59,4 +61,15 @@ export function fakeRun(
     },
   };
   return run;
+}
+
+/**
+ * What the runner does with a step that is not done: plan it, then execute each planned action in
+ * order, exactly as runStep does (no dry run, no check afterwards). Throws when there is nothing to do.
+ */
+export async function applyStep(step: Step, ctx: StepContext): Promise<void> {
+  const plan = step.plan(ctx);
+  if (plan.done) throw new Error(`${step.id} has nothing to do: ${plan.reason}`);
+  const exec = { ...ctx, env: commandEnv(ctx) };
+  for (const action of plan.actions) await executeAction(action, exec);
 }

@@ -1,10 +1,9 @@
 import { dirname } from "node:path";
-import type { StepContext } from "../../src/engine/step.js";
-import { StepError } from "../../src/errors.js";
-import type { Facts } from "../../src/facts/facts.js";
-import { keyValues } from "../../src/facts/sections.js";
-import { shellQuote } from "../../src/hosts/shell.js";
-import { BACKUP_DIR, timestamp } from "./backup.js";
+import { StepError } from "../errors.js";
+import { keyValues } from "../facts/sections.js";
+import { shellQuote } from "../hosts/shell.js";
+import { BACKUP_DIR, HOST_STAMP } from "./backup.js";
+import type { InitSystem } from "./types.js";
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 const READY_SECONDS = 60;
@@ -13,37 +12,30 @@ const READY_SECONDS = 60;
  * Wait (bounded) until the Docker daemon answers. Under systemd, stop waiting as soon as the unit
  * has failed or is between automatic restarts: dockerd refused to start (a bad daemon.json, say).
  */
-export function waitForDocker(facts: Facts): string {
-  const failedUnit = facts.init.systemd
-    ? `case "$(systemctl show -p SubState --value docker 2>/dev/null)" in failed|auto-restart) echo "dockerd failed to start" >&2; exit 1;; esac; `
-    : "";
+export function waitForDocker(init: InitSystem): string {
+  const failedUnit =
+    init === "systemd"
+      ? `case "$(systemctl show -p SubState --value docker 2>/dev/null)" in failed|auto-restart) echo "dockerd failed to start" >&2; exit 1;; esac; `
+      : "";
   return `i=0; until docker info >/dev/null 2>&1; do ${failedUnit}i=$((i+1)); if [ $i -ge ${READY_SECONDS} ]; then echo "dockerd did not answer within ${READY_SECONDS}s" >&2; exit 1; fi; sleep 1; done`;
 }
 
-export function restartCommand(facts: Facts): string {
-  return facts.init.systemd
+export function restartCommand(init: InitSystem): string {
+  return init === "systemd"
     ? "systemctl reset-failed docker >/dev/null 2>&1; systemctl restart docker"
     : "/etc/init.d/docker restart";
 }
 
-export function startCommand(facts: Facts): string {
-  return facts.init.systemd
+export function startCommand(init: InitSystem): string {
+  return init === "systemd"
     ? "systemctl enable containerd docker >/dev/null 2>&1; systemctl enable --now docker"
     : "/etc/init.d/docker start";
 }
 
-function logCommand(facts: Facts): string {
-  return facts.init.systemd
+function logCommand(init: InitSystem): string {
+  return init === "systemd"
     ? "journalctl -u docker --no-pager -n 20 2>/dev/null"
     : "tail -n 20 /var/log/docker.log 2>/dev/null";
-}
-
-export async function restartDockerd(ctx: StepContext): Promise<void> {
-  await ctx.host.run(`${restartCommand(ctx.facts)} && ${waitForDocker(ctx.facts)}`, {
-    privileged: true,
-    label: "restart dockerd",
-    timeoutMs: 180_000,
-  });
 }
 
 /** How a daemon.json change is shown in a plan. */
@@ -52,6 +44,7 @@ export const GUARD_PLAN =
 
 /** How long the CLI waits for the guard; the guard itself is bounded by two dockerd restarts. */
 const GUARD_WAIT_SECONDS = 420;
+export const GUARD_TIMEOUT_MS = (GUARD_WAIT_SECONDS + 30) * 1000;
 
 /**
  * The change-restart-verify-restore unit, as one POSIX sh script that runs on the host by itself:
@@ -59,12 +52,13 @@ const GUARD_WAIT_SECONDS = 420;
  * root-only folder holding `new` (the new daemon.json); it writes `result` (key=value lines),
  * `dockerd.log` when dockerd failed, and `done` last.
  */
-export function guardScript(facts: Facts, stamp: string): string {
-  const backup = `${BACKUP_DIR}/etc_docker_daemon.json.${stamp}`;
+export function guardScript(init: InitSystem): string {
+  const backup = `${BACKUP_DIR}/etc_docker_daemon.json.$stamp`;
   // A subshell: waitForDocker exits when dockerd failed, which must not end the guard itself.
-  const restartAndWait = `( ${restartCommand(facts)} && ${waitForDocker(facts)} )`;
+  const restartAndWait = `( ${restartCommand(init)} && ${waitForDocker(init)} )`;
   return [
     'dir="$1"',
+    `stamp=${HOST_STAMP}`,
     `say() { printf '%s\\n' "$1" >> "$dir/result"; }`,
     // The CLI reads the result within a second; if it was killed, nobody will: clean up after a while.
     'finish() { say "outcome=$1"; : > "$dir/done"; exec 9>&-; sleep 30; rm -rf "$dir"; exit 0; }',
@@ -77,7 +71,7 @@ export function guardScript(facts: Facts, stamp: string): string {
     'say "target=$target"',
     'existed=no; [ -e "$target" ] && existed=yes',
     'if [ "$existed" = yes ]; then',
-    `  mkdir -p ${BACKUP_DIR} && cp -a "$target" ${shellQuote(backup)} || finish backup-failed`,
+    `  mkdir -p ${BACKUP_DIR} && cp -a "$target" "${backup}" || finish backup-failed`,
     `  say "backup=${backup}"`,
     "fi",
     'tmp=$(mktemp "$(dirname "$target")/.vla-provision.XXXXXX") || finish write-failed',
@@ -85,9 +79,9 @@ export function guardScript(facts: Facts, stamp: string): string {
     'if [ "$existed" = yes ]; then chmod --reference="$target" "$tmp"; chown --reference="$target" "$tmp"; fi',
     'mv -f "$tmp" "$target" || { rm -f "$tmp"; finish write-failed; }',
     `if ${restartAndWait} 2>"$dir/restart.err"; then finish applied; fi`,
-    `${logCommand(facts)} > "$dir/dockerd.log"`,
+    `${logCommand(init)} > "$dir/dockerd.log"`,
     'if [ "$existed" = yes ]; then',
-    `  tmp=$(mktemp "$(dirname "$target")/.vla-provision.XXXXXX") && cp -a ${shellQuote(backup)} "$tmp" && mv -f "$tmp" "$target" || finish restore-failed`,
+    `  tmp=$(mktemp "$(dirname "$target")/.vla-provision.XXXXXX") && cp -a "${backup}" "$tmp" && mv -f "$tmp" "$target" || finish restore-failed`,
     'else rm -f "$target" || finish restore-failed; fi',
     `if ${restartAndWait} 2>>"$dir/restart.err"; then finish restored; fi`,
     "finish restore-failed",
@@ -95,11 +89,12 @@ export function guardScript(facts: Facts, stamp: string): string {
 }
 
 /** Start the guard detached from this session, then wait (bounded) for it and print what it did. */
-function startAndWaitCommand(facts: Facts, stamp: string): string {
-  const script = shellQuote(guardScript(facts, stamp));
-  const detached = facts.init.systemd
-    ? `systemd-run --quiet --collect /bin/sh -c ${script} guard "$dir"`
-    : `setsid -f /bin/sh -c ${script} guard "$dir" </dev/null >/dev/null 2>&1`;
+export function guardedChangeScript(init: InitSystem): string {
+  const script = shellQuote(guardScript(init));
+  const detached =
+    init === "systemd"
+      ? `systemd-run --quiet --collect /bin/sh -c ${script} guard "$dir"`
+      : `setsid -f /bin/sh -c ${script} guard "$dir" </dev/null >/dev/null 2>&1`;
   return [
     "set -e",
     "dir=$(mktemp -d /run/vla-provision.XXXXXX)",
@@ -131,20 +126,10 @@ export function parseGuardResult(stdout: string): GuardResult {
   };
 }
 
-/**
- * Change daemon.json safely, as one unit on the host: back it up, write the new content atomically
- * (through a symlink, to the file it points to), restart dockerd, and if it does not come back,
- * restore the backup and restart again. Fails with what really happened.
- */
-export async function changeDaemonJson(ctx: StepContext, content: string): Promise<void> {
-  const result = await ctx.host.run(startAndWaitCommand(ctx.facts, timestamp()), {
-    privileged: true,
-    stdin: content,
-    label: "change daemon.json and restart dockerd",
-    timeoutMs: (GUARD_WAIT_SECONDS + 30) * 1000,
-  });
-  const guard = parseGuardResult(result.stdout);
-  if (guard.backup) ctx.log(`backed up ${guard.target} to ${guard.backup}`);
+/** What the guard did: returns when the change applied, else throws what really happened. */
+export function checkGuardOutcome(stdout: string, report: (line: string) => void): void {
+  const guard = parseGuardResult(stdout);
+  if (guard.backup) report(`backed up ${guard.target} to ${guard.backup}`);
   const where = guard.target && guard.target !== DAEMON_JSON ? ` (${guard.target})` : "";
   const log = guard.log.trim() ? ` dockerd's log:\n${guard.log.trim()}` : "";
   switch (guard.outcome) {

@@ -1,5 +1,5 @@
-import type { Host } from "../../src/hosts/host.js";
-import { shellQuote } from "../../src/hosts/shell.js";
+import type { Host } from "../hosts/host.js";
+import { shellQuote } from "../hosts/shell.js";
 import { parsePackagesIndex } from "./apt.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { Facts } from "../../src/facts/facts.js";
-import { shellJoin } from "../../src/hosts/shell.js";
+import type { Facts } from "../facts/facts.js";
+import { shellJoin } from "../hosts/shell.js";
 
 /** The user's --apt-lock-timeout; the CLI's default when a caller has no options at hand. */
 export type AptLockWait = { aptLockWaitMs: number };

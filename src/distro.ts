@@ -1,4 +1,4 @@
-import type { Facts } from "../../src/facts/facts.js";
+import type { Facts } from "./facts/facts.js";
 
 /** The hosts the tool supports: Docker's and NVIDIA's repositories serve these. */
 const SUPPORTED: Record<string, Record<string, string>> = {

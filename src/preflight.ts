@@ -1,19 +1,13 @@
-import { parseDaemonJson } from "../src/docker/daemon-json.js";
-import type { StepContext } from "../src/engine/step.js";
-import { RefusedError, UsageError } from "../src/errors.js";
-import { type Facts, parseLockHolders } from "../src/facts/facts.js";
-import { LOCK_HOLDERS_SCRIPT } from "../src/facts/probe-script.js";
-import { InterruptedError, interruption } from "../src/interrupt.js";
-import { chooseCudaImage } from "../src/nvidia/cuda-image.js";
-import { collateralRemovals } from "./docker-conflicts.js";
-import { DOCKER_PACKAGES, DOCKER_VERSION_DECISION } from "./docker-packages.js";
-import { DPKG_CONFIGURE_PENDING, installedVersion, interruptedDpkg } from "./lib/apt.js";
-import { codename, describeOs, dockerDistro, unsupportedReason } from "./lib/distro.js";
-import { DAEMON_JSON } from "./lib/dockerd.js";
-import { gpuState } from "./lib/nvidia.js";
-import { fetchOfferedVersions } from "./lib/repo-index.js";
-import { resolveVersion, satisfiesRange } from "./lib/versions.js";
-import { TOOLKIT_PACKAGES, TOOLKIT_VERSION_DECISION } from "./nvidia-packages.js";
+import { DAEMON_JSON } from "./actions/dockerd.js";
+import { DPKG_CONFIGURE_PENDING, installedVersion, interruptedDpkg } from "./apt/apt.js";
+import { decideCudaImage, resolvePins } from "./decisions.js";
+import { describeOs, unsupportedReason } from "./distro.js";
+import { collateralRemovals, DOCKER_PACKAGES } from "./docker/repository.js";
+import type { StepContext } from "./engine/step.js";
+import { RefusedError, UsageError } from "./errors.js";
+import { type Facts, parseLockHolders } from "./facts/facts.js";
+import { LOCK_HOLDERS_SCRIPT } from "./facts/probe-script.js";
+import { InterruptedError, interruption } from "./interrupt.js";
 
 /** Room for Docker's and the toolkit's packages and their unpacking. */
 const MIN_FREE_KB = 1024 * 1024;
@@ -45,14 +39,14 @@ export async function preflight(ctx: StepContext): Promise<string> {
       );
     }
   }
-  if (options.registryMirrors.length || options.nvidia) {
-    const parsed = parseDaemonJson(facts.daemonJson.exists ? facts.daemonJson.text : undefined);
-    if (!parsed.ok)
-      throw new RefusedError(`${DAEMON_JSON}: ${parsed.error}; fix it first, nothing was changed`);
+  if ((options.registryMirrors.length || options.nvidia) && !facts.daemonConfig.ok) {
+    throw new RefusedError(
+      `${DAEMON_JSON}: ${facts.daemonConfig.error}; fix it first, nothing was changed`,
+    );
   }
   const gpu = checkGpu(ctx);
   checkCollateralRemovals(ctx);
-  await resolvePins(ctx);
+  await resolvePins(host, facts, options, ctx.decisions);
   // A dpkg that is running right now looks interrupted to dpkg --audit: read it again once apt is free.
   if (await waitForAptLocks(ctx)) await ctx.refreshFacts();
   await handleInterruptedDpkg(ctx);
@@ -63,10 +57,10 @@ function checkTargetUser(ctx: StepContext): void {
   if (ctx.facts.targetUser) return;
   if (ctx.facts.timedOut.includes("target-user")) {
     throw new RefusedError(
-      `looking up the user ${ctx.targetUser} did not answer (timed out): check the host's user directory (NSS, sssd, LDAP)`,
+      `looking up the user ${ctx.decisions.targetUser} did not answer (timed out): check the host's user directory (NSS, sssd, LDAP)`,
     );
   }
-  throw new UsageError(`the user ${ctx.targetUser} does not exist on this host (--user)`);
+  throw new UsageError(`the user ${ctx.decisions.targetUser} does not exist on this host (--user)`);
 }
 
 /** Refuse (or, in a dry run, warn) when removing the conflicting packages would take others with it. */
@@ -125,7 +119,7 @@ async function handleInterruptedDpkg(ctx: StepContext): Promise<void> {
 function checkGpu(ctx: StepContext): string | undefined {
   const { options } = ctx;
   if (!options.nvidia) return undefined;
-  const state = gpuState(ctx);
+  const state = ctx.facts.gpuState;
   switch (state.kind) {
     case "none":
       if (options.requireGpu)
@@ -135,52 +129,16 @@ function checkGpu(ctx: StepContext): string | undefined {
     case "blackwell-needs-open-module":
       throw new RefusedError(state.message);
     case "ready": {
-      const choice = chooseCudaImage(state.gpus, options.cudaImage);
-      if ("error" in choice) throw new RefusedError(choice.error);
-      ctx.decisions.set("cuda-image", choice.image);
+      decideCudaImage(ctx.facts, options, ctx.decisions);
+      const choice = ctx.decisions.cudaImage;
       const module =
         state.openKernelModule === undefined
           ? "module type unknown"
           : state.openKernelModule
             ? "open kernel module"
             : "proprietary kernel module";
-      return `${choice.reason}; ${module}`;
+      return `${choice?.reason}; ${module}`;
     }
-  }
-}
-
-async function resolvePins(ctx: StepContext): Promise<void> {
-  const { options, facts } = ctx;
-  const arch = facts.arch.dpkg;
-  const pins = [
-    {
-      range: options.dockerVersion,
-      pinned: ["docker-ce", "docker-ce-cli"],
-      key: DOCKER_VERSION_DECISION,
-      url: `${options.dockerRepo.replace(/\/+$/, "")}/${dockerDistro(facts)}/dists/${codename(facts)}/stable/binary-${arch}/Packages`,
-    },
-    {
-      range: options.nvidia && gpuState(ctx).kind === "ready" ? options.toolkitVersion : undefined,
-      pinned: TOOLKIT_PACKAGES,
-      key: TOOLKIT_VERSION_DECISION,
-      url: `${options.nvidiaRepo.replace(/\/+$/, "")}/stable/deb/${arch}/Packages`,
-    },
-  ];
-  for (const pin of pins) {
-    if (!pin.range) continue;
-    const range = pin.range;
-    const satisfied = pin.pinned.every((name) => {
-      const version = installedVersion(facts, name);
-      return version !== undefined && satisfiesRange(version, range);
-    });
-    if (satisfied) continue;
-    const first = pin.pinned[0] ?? "";
-    const offered = await fetchOfferedVersions(ctx.host, pin.url).catch(() => undefined);
-    // Without a readable index (no curl yet, a proxy in the way) the packages step resolves it with apt.
-    if (!offered) continue;
-    const resolution = resolveVersion(first, range, offered.get(first) ?? []);
-    if (!resolution.ok) throw new UsageError(resolution.error);
-    ctx.decisions.set(pin.key, resolution.version);
   }
 }
 
