@@ -14,6 +14,7 @@ import {
   unusableFileReason,
 } from "./input-files.js";
 import { handleSignals, INTERRUPTED_EXIT_CODE, interruption } from "./interrupt.js";
+import { OPTION_SPECS, type OptionSpec } from "./option-schema.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
 import type { AskPassword } from "./session.js";
@@ -67,85 +68,28 @@ export interface RawOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function addOptions(command: Command): Command {
-  return command
-    .optionsGroup("Targets and SSH:")
-    .option(
-      "--ssh <[user@]host[:port]>",
-      "target a remote host over SSH (repeatable; default: this machine)",
-      collect,
-      [],
-    )
-    .option("-i, --identity <file>", "SSH private key (the ssh-agent in SSH_AUTH_SOCK is used too)")
-    .option(
-      "--known-hosts <file>",
-      "known_hosts file to check host keys against (default: ~/.ssh/known_hosts)",
-    )
-    .option(
-      "--accept-new-host-key",
-      "trust and record a host key not yet known (a changed key is always refused)",
-    )
-    .option("--ssh-config <file>", "OpenSSH config file to read (default: ~/.ssh/config)")
-    .option(
-      "--user <name>",
-      "account to add to the docker group (default: the SSH user, else SUDO_USER, else you)",
-    )
-    .option("--sudo-password-stdin", "read the sudo password from the first line of stdin")
-    .optionsGroup("What to install:")
-    .option("--no-nvidia", "skip the GPU checks and the NVIDIA Container Toolkit")
-    .option("--require-gpu", "refuse a host without an NVIDIA GPU")
-    .option(
-      "--replace-snap-docker",
-      "remove a snap-installed Docker (snap keeps a snapshot) instead of refusing",
-    )
-    .option(
-      "--docker-version <range>",
-      'Docker CE version as a semver range ("28", "~27.5", "27.5.1")',
-    )
-    .option("--toolkit-version <range>", "NVIDIA Container Toolkit version as a semver range")
-    .optionsGroup("Repositories and mirrors:")
-    .option("--docker-repo <url>", "Docker apt repository base (a mirror)", OFFICIAL.dockerRepo)
-    .option(
-      "--docker-key-fingerprint <fpr>",
-      "expected fingerprint of Docker's repository key",
-      OFFICIAL.dockerKeyFingerprint,
-    )
-    .option(
-      "--nvidia-repo <url>",
-      "NVIDIA container toolkit repository base (a mirror)",
-      OFFICIAL.nvidiaRepo,
-    )
-    .option(
-      "--nvidia-key-fingerprint <fpr>",
-      "expected fingerprint of NVIDIA's repository key",
-      OFFICIAL.nvidiaKeyFingerprint,
-    )
-    .option(
-      "--registry-mirror <url>",
-      "registry mirror for dockerd's daemon.json (repeatable)",
-      collect,
-      [],
-    )
-    .optionsGroup("Checks:")
-    .option("--no-verify", "skip the hello-world and CUDA container checks")
-    .option("--hello-image <ref>", "image for the hello-world check", OFFICIAL.helloImage)
-    .option(
-      "--cuda-image <ref>",
-      "image for the CUDA check (default: chosen from the driver and GPUs)",
-    )
-    .option(
-      "--apt-lock-timeout <seconds>",
-      "how long to wait for another apt/dpkg to release its lock (0..86400)",
-      "600",
-    )
-    .optionsGroup("Output and behaviour:")
-    .option(
-      "--dry-run",
-      "show every change that would be made (commands and file diffs); change nothing",
-    )
-    .option("-y, --yes", "never prompt")
-    .option("--json", "print a machine-readable report on stdout (progress goes to stderr)")
-    .option("--verbose", "show each step's planned commands and output");
+/** Every parsed option has a spec in the schema, and every spec a parsed option. */
+type SameKeys<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? true
+    : false
+  : false;
+export const OPTION_KEYS_MATCH: SameKeys<RawOptions, typeof OPTION_SPECS> = true;
+
+/** The options of the schema that this command takes, in their --help groups. */
+function addOptions(command: Command, name: "provision" | "plan" | "doctor"): Command {
+  let group: string | undefined;
+  for (const spec of Object.values(OPTION_SPECS) as OptionSpec[]) {
+    if (spec.commands && !spec.commands.includes(name)) continue;
+    if (spec.group !== group) {
+      command.optionsGroup(spec.group);
+      group = spec.group;
+    }
+    if (spec.repeatable) command.option(spec.flags, spec.help, collect, []);
+    else if (typeof spec.default === "string") command.option(spec.flags, spec.help, spec.default);
+    else command.option(spec.flags, spec.help);
+  }
+  return command;
 }
 
 /** What the command line asks for, as commander parsed it. */
@@ -412,7 +356,7 @@ function writeOneLine(text: string, write: (text: string) => void): void {
 }
 
 export function buildProgram(onInvoke: (invocation: Invocation) => void): Command {
-  const program = addOptions(new Command("vla-provision"))
+  const program = addOptions(new Command("vla-provision"), "provision")
     .description(
       "Turn an Ubuntu/Debian NVIDIA GPU machine into a ready Docker host for VLA model work: Docker CE, the docker group, the NVIDIA Container Toolkit, verified. Safe to run again: done steps are skipped.",
     )
@@ -428,15 +372,15 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void): Comman
       .description(
         "what a run would change on each host, changing nothing: as --dry-run shows it (text), as JSON, or as one POSIX shell script to review (sh)",
       ),
-  )
-    .option("--format <format>", `${PLAN_FORMATS.join(", ")}`, "text")
-    .action((_raw: RawOptions, plan: Command) =>
-      onInvoke({ command: "plan", raw: withOptionsBeforeCommand(plan) }),
-    );
+    "plan",
+  ).action((_raw: RawOptions, plan: Command) =>
+    onInvoke({ command: "plan", raw: withOptionsBeforeCommand(plan) }),
+  );
   addOptions(
     program
       .command("doctor")
       .description("read-only: print what the tool sees on each host (one probe)"),
+    "doctor",
   ).action((_raw: RawOptions, doctor: Command) =>
     onInvoke({ command: "doctor", raw: withOptionsBeforeCommand(doctor) }),
   );

@@ -1,9 +1,8 @@
 import { interruptedDpkg } from "./apt/apt.js";
 import { describeOs, unsupportedReason } from "./distro.js";
-import { hasNvidiaRuntime, parseDaemonJson } from "./docker/daemon-json.js";
+import { hasNvidiaRuntime } from "./docker/daemon-json.js";
 import { collateralRemovals } from "./docker/repository.js";
 import type { Facts } from "./facts/facts.js";
-import { classifyGpuState } from "./facts/gpu.js";
 import { chooseCudaImage } from "./nvidia/cuda-image.js";
 import { warnForImage } from "./nvidia/image-warnings.js";
 import type { ProvisionOptions } from "./options.js";
@@ -54,10 +53,10 @@ export function describeFacts(
   privilege: string,
   options: ProvisionOptions,
 ) {
-  const gpu = classifyGpuState(facts.gpu);
+  const gpu = facts.gpuState;
   const gpus = gpu.kind === "ready" || gpu.kind === "blackwell-needs-open-module" ? gpu.gpus : [];
   const cuda = gpus.length ? chooseCudaImage(gpus, options.cudaImage) : undefined;
-  const daemon = parseDaemonJson(facts.daemonJson.exists ? facts.daemonJson.text : undefined);
+  const daemon = facts.daemonConfig;
   const keyrings = Object.fromEntries(
     [...facts.keyrings].map(([path, { content }]) => {
       try {

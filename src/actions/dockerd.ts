@@ -101,7 +101,7 @@ export function guardedChangeScript(init: InitSystem): string {
     'cat > "$dir/new"',
     detached,
     "set +e",
-    `i=0; while [ ! -e "$dir/done" ] && [ $i -lt ${GUARD_WAIT_SECONDS * 2} ]; do sleep 0.5; i=$((i+1)); done`,
+    `i=0; while [ ! -e "$dir/done" ] && [ $i -lt ${GUARD_WAIT_SECONDS * 10} ]; do sleep 0.1; i=$((i+1)); done`,
     '[ -e "$dir/done" ] || { echo "outcome=still-running"; echo "dir=$dir"; exit 0; }',
     `cat "$dir/result"; printf '@@log\\n'; cat "$dir/dockerd.log" "$dir/restart.err" 2>/dev/null`,
     'rm -rf "$dir"',
