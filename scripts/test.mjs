@@ -35,6 +35,8 @@ try {
       "ruby",
       "openssh-client",
       "gnupg",
+      // The terminal tests drive the CLI in a tmux pane.
+      "tmux",
       // install.sh is checked with shellcheck; the arm64 executable runs under QEMU user emulation,
       // with the arm64 C and C++ runtime libraries of Debian's cross toolchains (architecture all).
       "shellcheck",

@@ -281,7 +281,9 @@ async function runProvision(
   pipeline: Pipeline,
 ): Promise<number> {
   const { provision } = await import("./provision.js");
-  const { nextCommand, runExitCode, renderSummary, toJson } = await import("./engine/report.js");
+  const { nextCommand, runExitCode, renderRecap, renderSummary, toJson } = await import(
+    "./engine/report.js"
+  );
   const report = await provision({
     pipeline,
     targets,
@@ -291,7 +293,10 @@ async function runProvision(
     passwordTries: canPrompt(raw) ? 3 : 1,
     askConfirmation: confirmationAsker(raw),
   });
-  process.stderr.write(`${renderSummary(report)}\n`);
+  // In a terminal the live tree has shown every step: a recap follows. Logs keep the full list.
+  const tree = options.json ? process.stderr : process.stdout;
+  const recap = tree.isTTY && !process.env.CI && !options.verbose;
+  process.stderr.write(`${recap ? renderRecap(report) : renderSummary(report)}\n`);
   const host = report.hosts[0];
   if (command === "plan" && raw.format === "sh") {
     const { planAsShellScript } = await import("./actions/shell-script.js");
@@ -313,7 +318,7 @@ export function doctorErrorLines(hosts: DoctorHost[]): string[] {
 }
 
 async function runDoctor({ options, connect, targets }: Plan, pipeline: Pipeline): Promise<number> {
-  const { doctor, renderDoctor } = await import("./doctor.js");
+  const { doctor, doctorExitCode, renderDoctor } = await import("./doctor.js");
   const report = await doctor({
     pipeline,
     targets,
@@ -323,9 +328,9 @@ async function runDoctor({ options, connect, targets }: Plan, pipeline: Pipeline
     probe: { details: true },
   });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`${renderDoctor(report)}\n`);
+  else process.stdout.write(`${renderDoctor(report, options.verbose)}\n`);
   for (const line of doctorErrorLines(report.hosts)) process.stderr.write(`${line}\n`);
-  return Math.max(0, ...report.hosts.map((h) => h.exitCode));
+  return doctorExitCode(report.hosts);
 }
 
 function runPlan(plan: Plan, pipeline: Pipeline): Promise<number> {

@@ -2,6 +2,14 @@ import { interruptedDpkg } from "./apt/apt.js";
 import { describeOs, unsupportedReason } from "./distro.js";
 import { hasNvidiaRuntime } from "./docker/daemon-json.js";
 import { collateralRemovals } from "./docker/repository.js";
+import {
+  type Check,
+  doctorChecks,
+  type Readiness,
+  readiness,
+  readinessExitCode,
+  renderChecks,
+} from "./doctor/checks.js";
 import type { Facts } from "./facts/facts.js";
 import { chooseCudaImage } from "./nvidia/cuda-image.js";
 import { warnForImage } from "./nvidia/image-warnings.js";
@@ -12,10 +20,15 @@ import { VERSION } from "./version.js";
 
 export interface DoctorHost {
   target: string;
+  /** The host was reached and probed. */
   ok: boolean;
   error?: string;
+  /** 0 ready, 4 a run would set up what is missing, 3 blocked, 1 not reached. */
   exitCode: number;
   commands: number;
+  /** The readiness checklist, and what it adds up to (absent when the host was not reached). */
+  checks?: Check[];
+  readiness?: Readiness;
   facts?: Record<string, unknown>;
 }
 
@@ -34,6 +47,14 @@ export async function doctor(
       commands: o.session?.host.commandCount ?? 0,
     };
     if (o.session) {
+      host.checks = doctorChecks({
+        facts: o.session.facts,
+        targetUser: o.session.targetUser,
+        privilege: o.session.host.privilege.mode,
+        options: request.options,
+      });
+      host.readiness = readiness(host.checks, nextRun(o.report.target));
+      host.exitCode = readinessExitCode(host.readiness.state);
       host.facts = describeFacts(
         o.session.facts,
         o.session.targetUser,
@@ -140,11 +161,26 @@ function describeDpkg(facts: Facts): string {
   return where ? `interrupted (${where}): run \`sudo dpkg --configure -a\`` : "ok";
 }
 
-export function renderDoctor(report: { hosts: DoctorHost[] }): string {
+/** The worst host's code: refused or blocked (3), then not reached (1), then not ready (4), else 0. */
+export function doctorExitCode(hosts: readonly DoctorHost[]): number {
+  const codes = hosts.map((h) => h.exitCode);
+  for (const code of [2, 3, 1, 4]) if (codes.includes(code)) return code;
+  return 0;
+}
+
+/** The command that provisions this host. */
+function nextRun(target: string): string {
+  return target === "local" ? "vla-provision" : `vla-provision --ssh ${target}`;
+}
+
+/** The checklist per host; `details` (--verbose) adds every fact read. */
+export function renderDoctor(report: { hosts: DoctorHost[] }, details = false): string {
   const lines: string[] = [];
   for (const host of report.hosts) {
-    lines.push(`${host.target}: ${host.ok ? "reachable" : `FAILED: ${host.error}`}`);
-    if (host.facts) lines.push(...renderValue(host.facts, "  "));
+    lines.push(`${host.target}: ${host.ok ? "" : `FAILED: ${host.error}`}`.trimEnd());
+    if (host.checks) lines.push(...renderChecks(host.checks));
+    if (host.readiness) lines.push(`  => ${host.readiness.summary}`);
+    if (details && host.facts) lines.push("  details:", ...renderValue(host.facts, "    "));
     lines.push("");
   }
   return lines.join("\n");

@@ -2,7 +2,7 @@ import { initialDecisions } from "./decisions.js";
 import type { HostReport } from "./engine/report.js";
 import type { StepContext } from "./engine/step.js";
 import { RefusedError } from "./errors.js";
-import { type Facts, mergeFacts } from "./facts/facts.js";
+import type { Facts } from "./facts/facts.js";
 import { gatherFacts, type ProbeOptions } from "./facts/gather.js";
 import { type ConnectOptions, openTransport } from "./hosts/connect.js";
 import { Host, type Privilege } from "./hosts/host.js";
@@ -148,10 +148,12 @@ export function stepContext(
     decisions: initialDecisions(session.targetUser),
     refreshFacts: async (sections) => {
       if (sections?.length === 0) return;
-      const fresh = await gatherFacts(session.host, session.targetUser, session.packages, {
-        only: sections,
-      });
-      ctx.facts = sections ? mergeFacts(ctx.facts, fresh, sections) : fresh;
+      ctx.facts = await gatherFacts(
+        session.host,
+        session.targetUser,
+        session.packages,
+        sections ? { partial: { only: sections, base: ctx.facts } } : {},
+      );
       session.facts = ctx.facts;
     },
     log: () => {},

@@ -1,7 +1,7 @@
 import type { ProbeSection } from "../facts/probe-script.js";
 import type { Action } from "./types.js";
 
-const DOCKERD: ProbeSection[] = ["init", "docker-server", "docker-containers"];
+const DOCKERD: ProbeSection[] = ["init", "docker"];
 
 /**
  * The probe sections an action can change: after a step runs, only these are read again (the rest

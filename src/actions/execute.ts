@@ -16,6 +16,8 @@ export interface ExecContext {
   env: CommandEnv;
   decisions: Decisions;
   log(line: string): void;
+  /** Raw output of the commands, as it streams (default: log). */
+  output?(chunk: string): void;
   notice(text: string): void;
 }
 
@@ -59,7 +61,7 @@ function run(
     label: command.label,
     stdin: extra.stdin ?? command.stdin,
     check: extra.check,
-    onOutput: ctx.log,
+    onOutput: ctx.output ?? ctx.log,
   });
 }
 

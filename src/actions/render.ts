@@ -67,3 +67,64 @@ function commandLine(command: HostCommand | undefined, full: boolean): string {
 export function scriptsOf(actions: readonly Action[], env: CommandEnv): string[] {
   return actions.flatMap((action) => commandsOf(action, env).map((c) => c.script));
 }
+
+/** What a step did, in words, for the report of a changed step ("added ops to the docker group"). */
+export function describeDone(actions: readonly Action[]): string {
+  return actions.flatMap(doneWords).join("; ");
+}
+
+function doneWords(action: Action): string[] {
+  switch (action.kind) {
+    case "apt-update":
+    case "note":
+    case "notice":
+    case "verify-container":
+      return [];
+    case "apt-install":
+      return [
+        `installed ${action.packages.map((p) => (p.version ? `${p.name} ${p.version}` : p.name)).join(", ")}`,
+      ];
+    case "apt-remove":
+      return [`removed ${action.packages.join(", ")}`];
+    case "snap-remove":
+      return [`removed the ${action.snap} snap`];
+    case "write-file":
+      return [
+        action.before === undefined ? `wrote ${action.path}` : `rewrote ${action.path} (backed up)`,
+      ];
+    case "set-mode":
+      return [`set ${action.path} to mode ${action.mode}`];
+    case "retire-file":
+      return [`moved ${action.path} to /var/backups/vla-provision (${action.reason})`];
+    case "add-to-group":
+      return [`added ${action.user} to the ${action.group} group`];
+    case "start-docker":
+      return ["enabled and started dockerd"];
+    case "restart-docker":
+      return ["restarted dockerd"];
+    case "install-key":
+      return [`wrote the verified key ${formatFingerprint(action.fingerprint)} to ${action.path}`];
+    case "change-daemon-json":
+      return [
+        action.content === "nvidia-ctk"
+          ? `registered the nvidia runtime in ${DAEMON_JSON} (nvidia-ctk) and restarted dockerd`
+          : `set ${changedKeys(action.beforeConfig, action.content).join(", ")} in ${DAEMON_JSON} and restarted dockerd`,
+      ];
+  }
+}
+
+/** The top-level keys whose value the new daemon.json adds or changes. */
+function changedKeys(before: Record<string, unknown>, content: string): string[] {
+  let after: Record<string, unknown>;
+  try {
+    after = JSON.parse(content);
+  } catch {
+    return ["its content"];
+  }
+  const keys = Object.keys(after).filter(
+    (key) => JSON.stringify(after[key]) !== JSON.stringify(before[key]),
+  );
+  return keys.map((key) =>
+    key === "registry-mirrors" ? `registry-mirrors (${(after[key] as string[]).join(", ")})` : key,
+  );
+}

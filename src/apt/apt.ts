@@ -11,6 +11,8 @@ export function aptGet(wait: AptLockWait = DEFAULT_APT_LOCK_WAIT): string {
     "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q",
     `-o DPkg::Lock::Timeout=${lockSeconds(wait)}`,
     "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
+    // Progress for the step's live line (src/engine/progress.ts).
+    "-o APT::Status-Fd=1",
   ].join(" ");
 }
 

@@ -79,6 +79,36 @@ export function renderSummary(report: RunReport): string {
   return lines.join("\n");
 }
 
+/**
+ * The compact recap after a live tree in a terminal, like Ansible's: one line per host with its
+ * counts and time, then only the failures with their reason, and the notes. A dry run's plan is
+ * what it is for, so it keeps the full list.
+ */
+export function renderRecap(report: RunReport): string {
+  if (report.dryRun) return renderSummary(report);
+  const width = Math.max(...report.hosts.map((h) => h.target.length));
+  const lines = ["", "RECAP"];
+  for (const host of report.hosts) {
+    const count = (status: StepStatus) => host.steps.filter((s) => s.status === status).length;
+    const seconds = `${(host.durationMs / 1000).toFixed(1)}s`;
+    const state = host.ok
+      ? "ok"
+      : host.exitCode === INTERRUPTED_EXIT_CODE
+        ? "interrupted"
+        : "FAILED";
+    lines.push(
+      `${host.target.padEnd(width)} : ${state.padEnd(11)} changed=${count("changed")} skipped=${count("skipped")} verified=${count("verified")} failed=${count("failed")}  ${seconds}`,
+    );
+  }
+  for (const host of report.hosts) {
+    if (host.error) lines.push(`${host.target}: ${firstLine(host.error)}`);
+    for (const step of host.steps.filter((s) => s.status === "failed"))
+      lines.push(`${host.target}: ${step.title}: ${(step.error ?? "").replaceAll("\n", "\n  ")}`);
+    for (const notice of host.notices) lines.push(`${host.target}: note: ${notice}`);
+  }
+  return lines.join("\n");
+}
+
 function indent(text: string, prefix: string): string {
   return text
     .split("\n")

@@ -10,9 +10,10 @@ import {
 import type { CommandEnv } from "../actions/commands.js";
 import { sectionsTouchedBy } from "../actions/effects.js";
 import { executeAction } from "../actions/execute.js";
-import { renderActions, scriptsOf } from "../actions/render.js";
+import { describeDone, renderActions, scriptsOf } from "../actions/render.js";
 import { exitCodeOf, messageOf, StepError } from "../errors.js";
 import { INTERRUPTED_EXIT_CODE, interruption } from "../interrupt.js";
+import { progressFilter } from "./progress.js";
 import type { HostReport, StepReport } from "./report.js";
 import type { Step, StepContext } from "./step.js";
 
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   verbose: boolean;
   /** Send the task list to stderr (stdout is kept for --json). */
   toStderr: boolean;
+  /** A terminal shows the tree live (progress lines replace each other); else a log. */
+  live?: boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper is generic over renderers we do not name
@@ -42,6 +45,9 @@ export async function runPipeline(
   preflight: Preflight,
   options: RunnerOptions,
 ): Promise<void> {
+  const stream = options.toStderr ? process.stderr : process.stdout;
+  const live = options.live ?? (Boolean(stream.isTTY) && !process.env.CI);
+  const stepOptions = { ...options, live };
   const hostTasks: ListrTask[] = runs.map((run) => ({
     title: run.report.target,
     task: (_ctx, task) =>
@@ -53,13 +59,13 @@ export async function runPipeline(
           },
           ...steps.map((step) => ({
             title: step.title,
-            task: (_c: unknown, stepTask: Task) => runStep(run, step, stepTask, options),
+            task: (_c: unknown, stepTask: Task) => runStep(run, step, stepTask, stepOptions),
           })),
         ],
         { concurrent: false, exitOnError: true },
       ),
   }));
-  const stream = options.toStderr ? process.stderr : process.stdout;
+
   const processOutput = new ProcessOutput(stream, process.stderr);
   const logger = new ListrLogger({ useIcons: true, processOutput });
   const list = new Listr(hostTasks, {
@@ -83,7 +89,7 @@ export async function runPipeline(
       processOutput,
       logger,
     },
-    fallbackRendererCondition: () => !stream.isTTY || Boolean(process.env.CI),
+    fallbackRendererCondition: () => !live,
   });
   await list.run().catch(() => {
     // Failures are recorded per step in the report; the list itself needs no handling.
@@ -123,8 +129,12 @@ async function runStep(
       ...extra,
     });
   };
+  const progress = progressFilter(options.live ?? false);
   ctx.log = (line) => {
     task.output = line;
+  };
+  const output = (chunk: string) => {
+    for (const line of progress(chunk)) task.output = line;
   };
   // Where this step's commands start in the host's transcript, once it runs them.
   let from: number | undefined;
@@ -165,7 +175,7 @@ async function runStep(
     }
     if (options.verbose) task.output = shown;
     from = ctx.host.transcript.length;
-    const exec = { ...ctx, env };
+    const exec = { ...ctx, env, output };
     for (const action of plan.actions) await executeAction(action, exec);
     executed = ran();
     if (step.kind === "verify") {
@@ -179,7 +189,7 @@ async function runStep(
         `did not converge: still to do after applying:\n${renderActions(again.actions, env)}`,
       );
     }
-    record("changed", { reason: again.reason, ran: executed });
+    record("changed", { reason: describeDone(plan.actions) || again.reason, ran: executed });
   } catch (error) {
     const message = ctx.host.scrub(messageOf(error));
     record("failed", { error: message, ...(from === undefined ? {} : { ran: executed ?? ran() }) });

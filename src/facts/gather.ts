@@ -2,14 +2,14 @@ import { CONFLICTING_PACKAGES } from "../docker/repository.js";
 import { StepError } from "../errors.js";
 import type { Host } from "../hosts/host.js";
 import { shellJoin, shellQuote } from "../hosts/shell.js";
-import { type Facts, parseProbe, timedOutMessage } from "./facts.js";
+import { type Facts, mergeFacts, parseProbe, timedOutMessage } from "./facts.js";
 import { PROBE_SCRIPT, type ProbeSection, TIMED_OUT } from "./probe-script.js";
 
 export interface ProbeOptions {
   /** Also read what only doctor shows: the docker client's version and the images on the host. */
   details?: boolean;
-  /** Read only these sections (and identity); the rest of the facts are left as they were. */
-  only?: readonly ProbeSection[];
+  /** Read only these sections (and identity) and take the rest of the facts from `base`. */
+  partial?: { only: readonly ProbeSection[]; base: Facts };
 }
 
 /**
@@ -29,7 +29,7 @@ export async function gatherFacts(
     // Each docker CLI call costs tens of milliseconds of the host's CPU on every probe; the steps
     // do not need these two.
     `probe_details=${options.details ? 1 : 0}`,
-    `probe_only=${shellQuote((options.only ?? []).join(" "))}`,
+    `probe_only=${shellQuote((options.partial?.only ?? []).join(" "))}`,
     // apt simulates removing those of these that are installed (the docker-conflicts step removes them).
     `removal_candidates=${shellQuote(CONFLICTING_PACKAGES.join(" "))}`,
     `set -- ${shellJoin([targetUser, ...packages])}`,
@@ -46,5 +46,8 @@ export async function gatherFacts(
   if (result.code === TIMED_OUT) {
     throw new StepError(timedOutMessage("the host probe", PROBE_TIMEOUT_MS / 1000));
   }
-  return parseProbe(result.stdout, targetUser);
+  const { partial } = options;
+  return partial
+    ? mergeFacts(partial.base, result.stdout, targetUser, partial.only)
+    : parseProbe(result.stdout, targetUser);
 }

@@ -17,7 +17,11 @@ describe("a host without systemd (sshd as PID 1)", () => {
 
   it("doctor reports it, and the dry run plans the init script instead of systemctl", async () => {
     const doctor = await runCli(["doctor", ...sshFlags(host), "--json"]);
-    expect(doctor.code, explain(doctor)).toBe(0);
+    // Not provisioned yet: doctor says a run would set it up (exit 4).
+    expect(doctor.code, explain(doctor)).toBe(4);
+    expect(JSON.parse(doctor.stdout).hosts[0].checks).toContainEqual(
+      expect.objectContaining({ id: "init", verdict: "warning" }),
+    );
     expect(JSON.parse(doctor.stdout).hosts[0].facts.init).toMatch(/^no systemd \(pid 1: sshd\)$/);
 
     const before = await host.exec(STATE_SNAPSHOT);

@@ -63,6 +63,7 @@ describe("the bundle under Node 18.19.1, over SSH", () => {
 
   it("doctor reads the host in one round trip", async () => {
     const result = await runCli(["doctor", ...sshFlags(host), "--json"], { node });
+    // Provisioned by the tests above: ready.
     expect(result.code, explain(result)).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.hosts[0].commands).toBe(1);

@@ -29,7 +29,8 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
 
   it("doctor reads the facts in one round trip", async () => {
     const result = await runCli(["doctor", ...sshFlags(host), "--json"]);
-    expect(result.code, explain(result)).toBe(0);
+    // Not provisioned yet: a run would set Docker up (exit 4, "provision").
+    expect(result.code, explain(result)).toBe(4);
     const report = JSON.parse(result.stdout);
     expect(report.hosts[0].commands).toBe(1);
     expect(report.hosts[0].facts.os).toBe("Debian GNU/Linux 12 (bookworm) amd64");
@@ -123,6 +124,11 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     const after = await host.exec(STATE_SNAPSHOT);
     expect(snapshotChanges(before.stdout, after.stdout)).toEqual([]);
     expect(after.stdout).not.toContain("no-dockerd");
+
+    const doctor = await runCli(["doctor", ...sshFlags(host), ...host.cliArgs.slice(-2)]);
+    expect(doctor.code, explain(doctor)).toBe(0);
+    expect(doctor.stdout).toMatch(/\[ok\] +Registry mirrors: http:\/\/127\.0\.0\.1:5000/);
+    expect(doctor.stdout.trim().split("\n").at(-1)).toBe("  => ready for VLA work in Docker");
   });
 
   it("with verification, a second run still changes nothing and verifies hello-world", async () => {

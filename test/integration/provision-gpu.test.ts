@@ -21,7 +21,8 @@ describe("a host with a GPU (test double: RTX 5090, driver 580.95.05)", () => {
 
   it("doctor and --dry-run show the GPU, the driver and the CUDA image chosen, and change nothing", async () => {
     const doctor = await runCli(["doctor", ...sshFlags(host), "--json"]);
-    expect(doctor.code, explain(doctor)).toBe(0);
+    expect(doctor.code, explain(doctor)).toBe(4);
+    expect(JSON.parse(doctor.stdout).hosts[0].readiness.state).toBe("provision");
     const facts = JSON.parse(doctor.stdout).hosts[0].facts;
     expect(facts.gpu.gpus[0]).toMatchObject({
       name: "NVIDIA GeForce RTX 5090",

@@ -120,13 +120,13 @@ describe("refusals on a real host leave it untouched", () => {
     expect(readFileSync(empty, "utf8")).toBe("");
 
     const accepted = await runCli(["doctor", ...flags, "--accept-new-host-key"]);
-    expect(accepted.code, explain(accepted)).toBe(0);
+    expect(accepted.code, explain(accepted)).toBe(4);
     const port = host.ssh.split(":").at(-1);
     expect(readFileSync(empty, "utf8")).toMatch(
       new RegExp(`^\\[127\\.0\\.0\\.1\\]:${port} ssh-ed25519 AAAA`, "m"),
     );
     const again = await runCli(["doctor", ...flags]);
-    expect(again.code, explain(again)).toBe(0);
+    expect(again.code, explain(again)).toBe(4);
   });
 
   it("always refuses a changed host key, even with --accept-new-host-key", async () => {

@@ -234,7 +234,8 @@ describe("preflight refusals run the real checks and change nothing (debian12, o
 
   it("the host is accepted again once the planted fakes are gone (the refusals came from them)", async () => {
     const doctor = await runCli(["doctor", ...sshFlags(host), "--json"]);
-    expect(doctor.code, explain(doctor)).toBe(0);
+    expect(doctor.code, explain(doctor)).toBe(4);
+    expect(JSON.parse(doctor.stdout).hosts[0].readiness.state).toBe("provision");
     const facts = JSON.parse(doctor.stdout).hosts[0].facts;
     expect(facts.os).toBe("Debian GNU/Linux 12 (bookworm) amd64");
     expect(facts.snapDocker).toBe(false);

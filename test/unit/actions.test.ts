@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CommandEnv, commandsOf } from "../../src/actions/commands.js";
 import { type ExecContext, executeAction } from "../../src/actions/execute.js";
-import { renderAction, scriptsOf } from "../../src/actions/render.js";
+import { describeDone, renderAction, scriptsOf } from "../../src/actions/render.js";
 import type { Action } from "../../src/actions/types.js";
 import { initialDecisions } from "../../src/decisions.js";
 import { Host } from "../../src/hosts/host.js";
@@ -97,7 +97,7 @@ describe("commandsOf", () => {
   it("apt never asks, waits for the lock as long as the user allows, keeps changed config files", () => {
     const [update] = commandsOf({ kind: "apt-update" }, ENV);
     expect(update?.script).toBe(
-      "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold update",
+      "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o APT::Status-Fd=1 update",
     );
     const [install] = commandsOf(ACTIONS[1] as Action, ENV);
     expect(install?.script).toMatch(
@@ -260,5 +260,29 @@ describe("executeAction runs exactly the planned scripts", () => {
     };
     await expect(executeAction(action, ctx)).rejects.toThrow(/dropped keys .*: data-root/);
     expect(host.transcript).toHaveLength(1);
+  });
+});
+
+describe("describeDone: a changed step says what was done", () => {
+  it("names the change, not the state after it", () => {
+    expect(
+      describeDone([
+        {
+          kind: "change-daemon-json",
+          init: "systemd",
+          before: '{"log-driver": "json-file"}',
+          beforeConfig: { "log-driver": "json-file" },
+          content: '{"log-driver": "json-file", "registry-mirrors": ["http://mirror:5000"]}',
+        },
+      ]),
+    ).toBe(
+      "set registry-mirrors (http://mirror:5000) in /etc/docker/daemon.json and restarted dockerd",
+    );
+    expect(describeDone([ACTIONS[7] as Action, ACTIONS[15] as Action])).toBe(
+      "added o'brien to the docker group",
+    );
+    expect(describeDone([{ kind: "apt-update" }, ACTIONS[1] as Action])).toBe(
+      "installed docker-ce 5:27.5.1-1~debian.12~bookworm, curl",
+    );
   });
 });

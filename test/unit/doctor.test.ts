@@ -22,11 +22,12 @@ describe("doctor on faults", () => {
       message: expect.stringContaining("nvidia-smi did not answer within 10 s (timed out)"),
     });
     expect(facts.timedOut).toEqual(["snap-docker: timed out", "docker-server: timed out"]);
-    const text = renderDoctor({
-      hosts: [{ target: "local", ok: true, exitCode: 0, commands: 1, facts }],
-    });
+    const text = renderDoctor(
+      { hosts: [{ target: "local", ok: true, exitCode: 0, commands: 1, facts }] },
+      true,
+    );
     expect(text).toContain(
-      "  timedOut: \n    - snap-docker: timed out\n    - docker-server: timed out",
+      "    timedOut: \n      - snap-docker: timed out\n      - docker-server: timed out",
     );
     expect(text).not.toContain("@@vla");
   });

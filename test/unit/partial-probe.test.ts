@@ -6,14 +6,13 @@ import { describe, expect, it } from "vitest";
 import { sectionsTouched, sectionsTouchedBy } from "../../src/actions/effects.js";
 import type { Action } from "../../src/actions/types.js";
 import { mergeFacts, parseProbe } from "../../src/facts/facts.js";
-import { PROBE_SCRIPT, PROBE_SECTIONS } from "../../src/facts/probe-script.js";
+import { sectionReader } from "../../src/facts/probe/definition.js";
+import { PROBE_SCRIPT, PROBE_SECTIONS, SECTION_DEFS } from "../../src/facts/probe-script.js";
 import { splitSections } from "../../src/facts/sections.js";
 
-const capture = (name: string) =>
-  parseProbe(
-    readFileSync(resolve(import.meta.dirname, `../fixtures/steps/${name}.probe.txt`), "utf8"),
-    "ops",
-  );
+const probeText = (name: string) =>
+  readFileSync(resolve(import.meta.dirname, `../fixtures/steps/${name}.probe.txt`), "utf8");
+const capture = (name: string) => parseProbe(probeText(name), "ops");
 
 function probe(only: string): string[] {
   const output = execFileSync(
@@ -35,14 +34,30 @@ describe("a partial probe", () => {
 
   it("reads every section when none is named", () => {
     const all = probe("");
-    for (const section of PROBE_SECTIONS.filter((s) => s !== "apt-sources" && s !== "keyrings"))
+    const named = PROBE_SECTIONS.filter(
+      (s) => s !== "apt-sources" && s !== "keyrings" && s !== "docker",
+    );
+    for (const section of [...named, "docker-server", "docker-containers"])
       expect(all, section).toContain(section);
+  });
+
+  it("each section's parser fills its own facts; all of them together are the whole probe", () => {
+    const text = probeText("debian12-gpu-done");
+    const whole = parseProbe(text, "ops");
+    const all = mergeFacts(capture("debian12-fresh"), text, "ops", PROBE_SECTIONS);
+    expect(all).toEqual(whole);
+    const filled = new Set(
+      SECTION_DEFS.flatMap((def) =>
+        Object.keys(def.parse(sectionReader(splitSections(text), "ops"))),
+      ),
+    );
+    expect([...filled, "identity", "timedOut"].sort()).toEqual(Object.keys(whole).sort());
   });
 
   it("merges the sections read into the facts, keeping the rest", () => {
     const fresh = capture("debian12-fresh");
     const done = capture("debian12-done");
-    const merged = mergeFacts(fresh, done, ["dpkg", "docker-group"]);
+    const merged = mergeFacts(fresh, probeText("debian12-done"), "ops", ["dpkg", "docker-group"]);
     expect(merged.packages).toEqual(done.packages);
     expect(merged.dockerGroup).toEqual(done.dockerGroup);
     expect(merged.keyrings).toEqual(fresh.keyrings);
@@ -74,7 +89,7 @@ describe("what each action can change", () => {
       { kind: "apt-install", packages: [], noRecommends: false, allowDowngrades: false },
     ]);
     expect(sections).toEqual(
-      expect.arrayContaining(["dpkg", "init", "docker-server", "docker-group", "daemon-json"]),
+      expect.arrayContaining(["dpkg", "init", "docker", "docker-group", "daemon-json"]),
     );
     expect(sections).not.toContain("gpu");
     expect(sections).not.toContain("apt-sources");

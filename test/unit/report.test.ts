@@ -3,8 +3,10 @@ import {
   type HostReport,
   nextCommand,
   type RunReport,
+  renderRecap,
   renderSummary,
   runExitCode,
+  type StepReport,
 } from "../../src/engine/report.js";
 
 const dryRun: RunReport = {
@@ -89,5 +91,57 @@ describe("the last line of a run that did not succeed", () => {
     expect(nextCommand(dryRun, "vla-provision")).toBeUndefined();
     expect(nextCommand(failed("x", 2), "vla-provision")).toBeUndefined();
     expect(nextCommand(failed("x", 130), "vla-provision")).toBeUndefined();
+  });
+});
+
+describe("renderRecap", () => {
+  const step = (id: string, status: StepReport["status"], extra: Partial<StepReport> = {}) => ({
+    id,
+    title: `Step ${id}`,
+    status,
+    durationMs: 100,
+    ...extra,
+  });
+  const host = (target: string, steps: StepReport[], extra: Partial<HostReport> = {}) => ({
+    target,
+    ok: !steps.some((s) => s.status === "failed"),
+    exitCode: steps.some((s) => s.status === "failed") ? 1 : 0,
+    steps,
+    notices: [],
+    decisions: {},
+    commands: 3,
+    durationMs: 4200,
+    ...extra,
+  });
+
+  it("one line per host with its counts and time, then only the failures and the notes", () => {
+    const text = renderRecap({
+      version: "0",
+      dryRun: false,
+      hosts: [
+        host("ops@gpu-01", [step("a", "changed"), step("b", "skipped"), step("c", "verified")], {
+          notices: ["ops was added to the docker group"],
+        }),
+        host("gpu-02", [step("a", "skipped"), step("b", "failed", { error: "apt said no\nmore" })]),
+      ],
+    });
+    expect(text.split("\n")).toEqual([
+      "",
+      "RECAP",
+      "ops@gpu-01 : ok          changed=1 skipped=1 verified=1 failed=0  4.2s",
+      "gpu-02     : FAILED      changed=0 skipped=1 verified=0 failed=1  4.2s",
+      "ops@gpu-01: note: ops was added to the docker group",
+      "gpu-02: Step b: apt said no",
+      "  more",
+    ]);
+  });
+
+  it("a dry run keeps the full list with its plan", () => {
+    const report = {
+      version: "0",
+      dryRun: true,
+      hosts: [host("h", [step("a", "planned", { plan: "$ true" })])],
+    };
+    expect(renderRecap(report)).toBe(renderSummary(report));
   });
 });

@@ -197,7 +197,7 @@ describe("runPipeline", () => {
         id: "write-a.conf",
         title: "Write a.conf",
         status: "changed",
-        reason: "a.conf is in place",
+        reason: `wrote ${join(dir, "a.conf")}`,
         ran: [writeScript(join(dir, "a.conf"))],
       },
     ]);
@@ -375,7 +375,7 @@ describe("runPipeline", () => {
         id: "meet",
         title: "Meet the other host",
         status: "changed",
-        reason: "met",
+        reason: `wrote ${join(dirA, "met")}`,
         ran: [writeScript(join(dirA, "met"))],
       },
       {
@@ -395,7 +395,7 @@ describe("runPipeline", () => {
         id: "meet",
         title: "Meet the other host",
         status: "changed",
-        reason: "met",
+        reason: `wrote ${join(dirB, "met")}`,
         ran: [writeScript(join(dirB, "met"))],
       },
       { id: "maybe-fail", title: "Fail where asked", status: "skipped", reason: "nothing to fail" },
@@ -403,7 +403,7 @@ describe("runPipeline", () => {
         id: "write-after.conf",
         title: "Write after.conf",
         status: "changed",
-        reason: "after.conf is in place",
+        reason: `wrote ${join(dirB, "after.conf")}`,
         ran: [writeScript(join(dirB, "after.conf"))],
       },
     ]);
@@ -464,7 +464,7 @@ describe("runPipeline after an interruption (Ctrl-C, SIGTERM)", () => {
         id: "write-first.conf",
         title: "Write first.conf",
         status: "changed",
-        reason: "first.conf is in place",
+        reason: `wrote ${join(dir, "first.conf")}`,
         ran: [writeScript(join(dir, "first.conf"))],
       },
       {

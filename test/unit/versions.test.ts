@@ -219,7 +219,7 @@ describe("apt-get command lines", () => {
     );
     expect(aptRemove(["docker.io"])).toBe(`${APT_GET} remove docker.io`);
     expect(APT_GET).toBe(
-      "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
+      "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o APT::Status-Fd=1",
     );
   });
 });
