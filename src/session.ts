@@ -2,8 +2,8 @@ import { initialDecisions } from "./decisions.js";
 import type { HostReport } from "./engine/report.js";
 import type { StepContext } from "./engine/step.js";
 import { RefusedError } from "./errors.js";
-import type { Facts } from "./facts/facts.js";
-import { gatherFacts, type ProbeOptions } from "./facts/gather.js";
+import { type Facts, mergeFacts } from "./facts/facts.js";
+import { gatherFacts, type ProbeOptions, probeScript } from "./facts/gather.js";
 import { type ConnectOptions, openTransport } from "./hosts/connect.js";
 import { Host, type Privilege } from "./hosts/host.js";
 import type { ProvisionOptions } from "./options.js";
@@ -154,6 +154,12 @@ export function stepContext(
         session.packages,
         sections ? { partial: { only: sections, base: ctx.facts } } : {},
       );
+      session.facts = ctx.facts;
+    },
+    probeScript: (sections) =>
+      probeScript(session.targetUser, session.packages, { only: sections }),
+    absorbProbe: (output, sections) => {
+      ctx.facts = mergeFacts(ctx.facts, output, session.targetUser, sections);
       session.facts = ctx.facts;
     },
     log: () => {},

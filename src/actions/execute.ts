@@ -3,7 +3,7 @@ import { resolveVersion } from "../apt/versions.js";
 import type { Decisions } from "../decisions.js";
 import { hasNvidiaRuntime, lostKeys, parseDaemonJson } from "../docker/daemon-json.js";
 import { lastLines, StepError } from "../errors.js";
-import type { Host } from "../hosts/host.js";
+import type { Host, RunOptions } from "../hosts/host.js";
 import type { ExecResult } from "../hosts/transport.js";
 import { armor, findKey, formatFingerprint, isExpired, readPublicKey } from "../pgp.js";
 import { type CommandEnv, commandsOf, type HostCommand, NVIDIA_CTK_CONFIGURE } from "./commands.js";
@@ -18,11 +18,16 @@ export interface ExecContext {
   log(line: string): void;
   /** Raw output of the commands, as it streams (default: log). */
   output?(chunk: string): void;
+  /** A script to run in the round trip of the action's last command (the step's re-probe). */
+  followedBy?: RunOptions["followedBy"];
+  /** That last command's script (set by executeAction). */
+  lastScript?: string;
   notice(text: string): void;
 }
 
 /** Run one action: exactly the commands commandsOf(action) names, with the checks between them. */
-export async function executeAction(action: Action, ctx: ExecContext): Promise<void> {
+export async function executeAction(action: Action, outer: ExecContext): Promise<void> {
+  const ctx = { ...outer, lastScript: commandsOf(action, outer.env).at(-1)?.script };
   switch (action.kind) {
     case "note":
       return;
@@ -56,6 +61,9 @@ function run(
   extra: { stdin?: string; check?: boolean } = {},
 ): Promise<ExecResult> {
   return ctx.host.run(command.script, {
+    // The re-probe rides on the last command only, and only with root's view of the host.
+    followedBy:
+      command.privileged && command.script === ctx.lastScript ? ctx.followedBy : undefined,
     privileged: command.privileged,
     timeoutMs: command.timeoutMs,
     label: command.label,

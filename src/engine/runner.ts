@@ -7,7 +7,7 @@ import {
   PRESET_TIMESTAMP,
   ProcessOutput,
 } from "listr2";
-import type { CommandEnv } from "../actions/commands.js";
+import { type CommandEnv, commandsOf } from "../actions/commands.js";
 import { sectionsTouchedBy } from "../actions/effects.js";
 import { executeAction } from "../actions/execute.js";
 import { describeDone, renderActions, scriptsOf } from "../actions/render.js";
@@ -176,13 +176,29 @@ async function runStep(
     if (options.verbose) task.output = shown;
     from = ctx.host.transcript.length;
     const exec = { ...ctx, env, output };
-    for (const action of plan.actions) await executeAction(action, exec);
+    // A change step's re-check reads only what its actions can change, in the same round trip as
+    // its last command when it can (the command runs as root and the context can fold a probe).
+    const sections = sectionsTouchedBy(plan.actions);
+    const last = [...plan.actions].reverse().find((action) => commandsOf(action, env).length > 0);
+    let reprobe: string | undefined;
+    const followedBy =
+      step.kind === "change" && sections.length > 0 && ctx.probeScript && ctx.absorbProbe
+        ? {
+            script: ctx.probeScript(sections),
+            read: (stdout: string) => {
+              reprobe = stdout;
+            },
+          }
+        : undefined;
+    for (const action of plan.actions)
+      await executeAction(action, action === last ? { ...exec, followedBy } : exec);
     executed = ran();
     if (step.kind === "verify") {
       record("verified", { ran: executed });
       return;
     }
-    await ctx.refreshFacts(sectionsTouchedBy(plan.actions));
+    if (reprobe !== undefined && ctx.absorbProbe) ctx.absorbProbe(reprobe, sections);
+    else await ctx.refreshFacts(sections);
     const again = step.plan(ctx);
     if (!again.done) {
       throw new StepError(

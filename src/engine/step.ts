@@ -20,6 +20,10 @@ export interface StepContext extends PlanContext {
   host: Host;
   /** Read the facts again (one round trip), after a change: all of them, or only these sections. */
   refreshFacts(sections?: readonly ProbeSection[]): Promise<void>;
+  /** The partial probe of these sections as a script, to run in the round trip of a step's last command. */
+  probeScript?(sections: readonly ProbeSection[]): string;
+  /** Take what that script printed as the new facts of those sections. */
+  absorbProbe?(output: string, sections: readonly ProbeSection[]): void;
   /** Stream a line of output into the running task. */
   log(line: string): void;
   /** Something the user must know after the run (a new login is needed, ...). */

@@ -126,7 +126,8 @@ export function mergeFacts(
   const parts = SECTION_DEFS.filter((def) => sections.includes(def.name)).map((def) =>
     def.parse(read),
   );
-  const merged = Object.assign({ ...old }, IDENTITY_SECTION.parse(read), ...parts) as Facts;
+  // Identity stays: a partial probe may run as root, after a step's own command.
+  const merged = Object.assign({ ...old }, ...parts) as Facts;
   const reread = (name: string) =>
     sections.some((s) => name === s || name.startsWith(`${s.replace(/s$/, "")} `)) ||
     (sections.includes("docker") && name.startsWith("docker-") && name !== "docker-group");

@@ -18,6 +18,24 @@ export interface ProbeOptions {
  */
 export const PROBE_TIMEOUT_MS = 300_000;
 
+/** The probe as the host runs it: every section, or only `only` (identity is always read). */
+export function probeScript(
+  targetUser: string,
+  packages: readonly string[],
+  options: { details?: boolean; only?: readonly ProbeSection[] } = {},
+): string {
+  return [
+    // Each docker CLI call costs tens of milliseconds of the host's CPU on every probe; the steps
+    // do not need these two.
+    `probe_details=${options.details ? 1 : 0}`,
+    `probe_only=${shellQuote((options.only ?? []).join(" "))}`,
+    // apt simulates removing those of these that are installed (the docker-conflicts step removes them).
+    `removal_candidates=${shellQuote(CONFLICTING_PACKAGES.join(" "))}`,
+    `set -- ${shellJoin([targetUser, ...packages])}`,
+    PROBE_SCRIPT,
+  ].join("\n");
+}
+
 /** Read every fact in one round trip. */
 export async function gatherFacts(
   host: Host,
@@ -25,16 +43,10 @@ export async function gatherFacts(
   packages: readonly string[],
   options: ProbeOptions = {},
 ): Promise<Facts> {
-  const script = [
-    // Each docker CLI call costs tens of milliseconds of the host's CPU on every probe; the steps
-    // do not need these two.
-    `probe_details=${options.details ? 1 : 0}`,
-    `probe_only=${shellQuote((options.partial?.only ?? []).join(" "))}`,
-    // apt simulates removing those of these that are installed (the docker-conflicts step removes them).
-    `removal_candidates=${shellQuote(CONFLICTING_PACKAGES.join(" "))}`,
-    `set -- ${shellJoin([targetUser, ...packages])}`,
-    PROBE_SCRIPT,
-  ].join("\n");
+  const script = probeScript(targetUser, packages, {
+    details: options.details,
+    only: options.partial?.only,
+  });
   // With a sudo password the probe runs as root, so root-only facts (dockerd's state) are read too.
   const privileged = host.privilege.mode === "sudo-password";
   const result = await host.run(script, {

@@ -21,7 +21,16 @@ export interface RunOptions {
   check?: boolean;
   /** What the command is called in errors and logs; defaults to its first line. */
   label?: string;
+  /**
+   * A second script run right after this one in the same round trip, with the same privilege
+   * (whatever the first one's exit code), its standard input closed. Its output goes to `read`,
+   * not into the result; it is not a command of its own (no transcript entry, no count).
+   */
+  followedBy?: { script: string; read(stdout: string): void };
 }
+
+/** Separates a command's own output from what its `followedBy` script printed. */
+const FOLLOWED_BY_MARK = "@@vla-followed-by-7f3a";
 
 export interface WriteFileOptions {
   mode: string;
@@ -71,14 +80,20 @@ export class Host {
   }
 
   async run(script: string, options: RunOptions = {}): Promise<ExecResult> {
-    const seconds = Math.ceil((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000);
+    const followedBy = options.followedBy;
+    const body = followedBy
+      ? `sh -c ${shellQuote(script)}; vla_rc=$?; printf '\\n${FOLLOWED_BY_MARK}\\n'; sh -c ${shellQuote(followedBy.script)} </dev/null 2>/dev/null; exit $vla_rc`
+      : script;
+    const seconds = Math.ceil(
+      ((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + (followedBy ? 300_000 : 0)) / 1000,
+    );
     const timeout = `timeout -k 10 ${seconds}`;
-    let command = `${timeout} sh -c ${shellQuote(script)}`;
+    let command = `${timeout} sh -c ${shellQuote(body)}`;
     let stdin = options.stdin;
     if (options.privileged && this.privilege.mode !== "root") {
       const env = this.envLine();
       const timed = env
-        ? `${timeout} sh -c ${shellQuote(WITH_ENV_FROM_STDIN)} vla-provision ${shellQuote(script)}`
+        ? `${timeout} sh -c ${shellQuote(WITH_ENV_FROM_STDIN)} vla-provision ${shellQuote(body)}`
         : command;
       if (env) stdin = `${env}\n${stdin ?? ""}`;
       switch (this.privilege.mode) {
@@ -102,13 +117,34 @@ export class Host {
     this.commandCount++;
     this.transcript.push(script);
     const onOutput = options.onOutput;
+    let streamed = "";
     const result = await this.transport.exec(command, {
       stdin,
-      onOutput: onOutput && ((chunk) => onOutput(this.scrub(chunk))),
+      // The `followedBy` script's output is not the command's: stop streaming at the mark.
+      onOutput:
+        onOutput &&
+        ((chunk) => {
+          if (streamed.includes(FOLLOWED_BY_MARK)) return;
+          streamed += chunk;
+          const cut = streamed.indexOf(FOLLOWED_BY_MARK);
+          onOutput(
+            this.scrub(
+              cut < 0 ? chunk : chunk.slice(0, Math.max(0, chunk.length - (streamed.length - cut))),
+            ),
+          );
+        }),
     });
+    let stdout = result.stdout;
+    if (followedBy) {
+      const cut = stdout.lastIndexOf(`\n${FOLLOWED_BY_MARK}\n`);
+      if (cut >= 0) {
+        followedBy.read(stdout.slice(cut + FOLLOWED_BY_MARK.length + 2));
+        stdout = stdout.slice(0, cut);
+      }
+    }
     const clean = {
       code: result.code,
-      stdout: this.scrub(result.stdout),
+      stdout: this.scrub(stdout),
       stderr: this.scrub(result.stderr),
     };
     if (options.check !== false && clean.code !== 0) {

@@ -82,6 +82,10 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
       expect(planned.get(step.id), `${step.id} was not in the dry run's plan`).toBeDefined();
       expect(step.ran, step.id).toEqual(planned.get(step.id));
     }
+    // Each changed step's re-check rode in its last command's round trip: the host ran the first
+    // probe and the steps' own commands, nothing more.
+    const own = ran.reduce((sum, step) => sum + (step.ran?.length ?? 0), 0);
+    expect(result.report?.hosts[0]?.commands).toBe(1 + own);
     expect(result.report?.hosts[0]?.steps.find((s) => s.id === "nvidia-key")?.reason).toBe(
       "no NVIDIA GPU on this host",
     );

@@ -263,3 +263,23 @@ describe("a failed apt command's error", () => {
     );
   });
 });
+
+describe("Host.run with a `followedBy` script (a step's re-probe in its last command's round trip)", () => {
+  it("runs it after the command in one round trip; its output is kept apart, the command's exit code stays", async () => {
+    const host = rootHost();
+    let after = "";
+    const streamed: string[] = [];
+    const result = await host.run("cat; echo done; exit 3", {
+      stdin: "input\n",
+      check: false,
+      onOutput: (chunk) => streamed.push(chunk),
+      followedBy: { script: "echo probe; cat", read: (stdout) => (after = stdout) },
+    });
+    expect(result).toEqual({ code: 3, stdout: "input\ndone\n", stderr: "" });
+    // The followedBy script reads no standard input: the command had it all.
+    expect(after).toBe("probe\n");
+    expect(streamed.join("")).not.toContain("probe");
+    expect(host.commandCount).toBe(1);
+    expect(host.transcript).toEqual(["cat; echo done; exit 3"]);
+  });
+});
