@@ -10,7 +10,12 @@ import { LOCK_HOLDERS_SCRIPT } from "./facts/probe-script.js";
 import { InterruptedError, interruption } from "./interrupt.js";
 
 /** Room for Docker's and the toolkit's packages and their unpacking. */
-const MIN_FREE_KB = 1024 * 1024;
+export const MIN_FREE_KB = 1024 * 1024;
+
+/** Docker's packages are still to be installed (then they need MIN_FREE_KB). */
+export function needsDockerPackages(facts: Facts): boolean {
+  return DOCKER_PACKAGES.some((name) => !installedVersion(facts, name));
+}
 
 /**
  * Everything that must hold before the first change: refuse (exit 3) or reject the input (exit 2)
@@ -31,7 +36,7 @@ export async function preflight(ctx: StepContext): Promise<string> {
       "Docker is installed as a snap, which conflicts with Docker CE. Move your data off it and run again with --replace-snap-docker (it runs `snap remove docker`, which keeps an automatic snapshot), or remove it yourself",
     );
   }
-  const needsPackages = DOCKER_PACKAGES.some((name) => !installedVersion(facts, name));
+  const needsPackages = needsDockerPackages(facts);
   for (const [mount, kb] of Object.entries(facts.freeDiskKb)) {
     if (needsPackages && kb < MIN_FREE_KB) {
       throw new RefusedError(

@@ -10,7 +10,7 @@ import {
   startCommand,
   waitForDocker,
 } from "./dockerd.js";
-import type { Action, AptInstall, PackageSpec, VerifyContainer } from "./types.js";
+import type { Action, AptInstall, InitSystem, PackageSpec, VerifyContainer } from "./types.js";
 
 /** What turning an action into commands needs to know about the host and the run. */
 export interface CommandEnv extends AptLockWait {
@@ -93,25 +93,9 @@ export function commandsOf(action: Action, env: CommandEnv): HostCommand[] {
       return [{ ...root(script, 60_000), label: `usermod -aG ${action.group}` }];
     }
     case "start-docker":
-      return [
-        {
-          ...root(
-            `${startCommand(action.init)} && ${waitForDocker(action.init)}`,
-            DOCKERD_TIMEOUT_MS,
-          ),
-          label: "start dockerd",
-        },
-      ];
+      return [untilDockerdAnswers(startCommand(action.init), action.init, "start dockerd")];
     case "restart-docker":
-      return [
-        {
-          ...root(
-            `${restartCommand(action.init)} && ${waitForDocker(action.init)}`,
-            DOCKERD_TIMEOUT_MS,
-          ),
-          label: "restart dockerd",
-        },
-      ];
+      return [untilDockerdAnswers(restartCommand(action.init), action.init, "restart dockerd")];
     case "install-key":
       return [
         {
@@ -150,6 +134,11 @@ export function commandsOf(action: Action, env: CommandEnv): HostCommand[] {
 
 function root(script: string, timeoutMs: number): HostCommand {
   return { script, privileged: true, timeoutMs };
+}
+
+/** Start or restart dockerd, then wait (bounded) until it answers. */
+function untilDockerdAnswers(command: string, init: InitSystem, label: string): HostCommand {
+  return { ...root(`${command} && ${waitForDocker(init)}`, DOCKERD_TIMEOUT_MS), label };
 }
 
 /** Not a pipe: dash has no pipefail, and curl's failure (a 404, say) must fail the command. */

@@ -6,7 +6,13 @@ import { lastLines, StepError } from "../errors.js";
 import type { Host, RunOptions } from "../hosts/host.js";
 import type { ExecResult } from "../hosts/transport.js";
 import { armor, findKey, formatFingerprint, isExpired, readPublicKey } from "../pgp.js";
-import { type CommandEnv, commandsOf, type HostCommand, NVIDIA_CTK_CONFIGURE } from "./commands.js";
+import {
+  type CommandEnv,
+  commandsOf,
+  type HostCommand,
+  NVIDIA_CTK_CONFIGURE,
+  unresolved,
+} from "./commands.js";
 import { checkGuardOutcome, DAEMON_JSON } from "./dockerd.js";
 import type { Action, AptInstall, ChangeDaemonJson, InstallKey, VerifyContainer } from "./types.js";
 
@@ -80,7 +86,7 @@ async function installPackages(action: AptInstall, ctx: ExecContext): Promise<vo
     if (first) await run(ctx, first);
     return;
   }
-  const pending = action.packages.find((p) => p.range !== undefined && p.version === undefined);
+  const pending = unresolved(action);
   const range = pending?.range ?? "";
   const madison = await run(ctx, first as HostCommand);
   const name = pending?.name ?? "";

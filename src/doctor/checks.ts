@@ -1,12 +1,13 @@
 import { interruptedDpkg } from "../apt/apt.js";
 import { describeOs, unsupportedReason } from "../distro.js";
 import { hasNvidiaRuntime } from "../docker/daemon-json.js";
-import { collateralRemovals, DOCKER_PACKAGES } from "../docker/repository.js";
+import { collateralRemovals } from "../docker/repository.js";
 import type { Facts } from "../facts/facts.js";
 import type { Gpu } from "../facts/gpu.js";
 import { chooseCudaImage } from "../nvidia/cuda-image.js";
 import { warnForImage } from "../nvidia/image-warnings.js";
 import type { ProvisionOptions } from "../options.js";
+import { MIN_FREE_KB, needsDockerPackages } from "../preflight.js";
 
 /**
  * ok: nothing to do. warning: works, but worth knowing. missing: a run of vla-provision sets it up.
@@ -30,8 +31,6 @@ export interface Readiness {
   summary: string;
 }
 
-/** Docker's packages need this much room to download and unpack. */
-const MIN_FREE_KB = 1024 * 1024;
 /** Below this, a few CUDA/PyTorch images fill the disk. */
 const IMAGES_KB = 20 * 1024 * 1024;
 
@@ -124,8 +123,7 @@ function diskCheck(facts: Facts): Check {
     entries[0] ?? ["/", Number.POSITIVE_INFINITY],
   );
   const gib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} GiB`;
-  const needsPackages = DOCKER_PACKAGES.some((name) => !facts.packages.get(name)?.installed);
-  if (Number.isFinite(kb) && kb < MIN_FREE_KB && needsPackages)
+  if (Number.isFinite(kb) && kb < MIN_FREE_KB && needsDockerPackages(facts))
     return {
       id: "disk",
       title: "Disk space",

@@ -4,7 +4,7 @@ import type { PackageState } from "./dpkg.js";
 import type { GpuState } from "./gpu.js";
 import type { OsRelease } from "./os-release.js";
 import { TIMED_OUT } from "./probe/constants.js";
-import { sectionReader } from "./probe/definition.js";
+import { type SectionReader, sectionReader } from "./probe/definition.js";
 import { IDENTITY_SECTION, type ProbeSection, SECTION_DEFS } from "./probe-script.js";
 import { splitSections } from "./sections.js";
 
@@ -105,11 +105,16 @@ export function parseProbe(output: string, targetUser: string): Facts {
     IDENTITY_SECTION.parse(read),
     ...SECTION_DEFS.map((def) => def.parse(read)),
   ) as Facts;
-  facts.timedOut = read
+  facts.timedOut = timedOutSections(read);
+  return facts;
+}
+
+/** The sections whose command did not answer within its bound. */
+function timedOutSections(read: SectionReader): string[] {
+  return read
     .all()
     .filter((s) => s.code === TIMED_OUT)
     .map((s) => s.name);
-  return facts;
 }
 
 /**
@@ -128,15 +133,10 @@ export function mergeFacts(
   );
   // Identity stays: a partial probe may run as root, after a step's own command.
   const merged = Object.assign({ ...old }, ...parts) as Facts;
-  const reread = (name: string) =>
-    sections.some((s) => name === s || name.startsWith(`${s.replace(/s$/, "")} `)) ||
-    (sections.includes("docker") && name.startsWith("docker-") && name !== "docker-group");
+  // A section in this output was read again: its old timeout, if any, no longer holds.
   merged.timedOut = [
-    ...old.timedOut.filter((name) => !reread(name)),
-    ...read
-      .all()
-      .filter((s) => s.code === TIMED_OUT)
-      .map((s) => s.name),
+    ...old.timedOut.filter((name) => !read.section(name)),
+    ...timedOutSections(read),
   ];
   return merged;
 }
