@@ -1,3 +1,4 @@
+import { connect as connectTcp } from "node:net";
 import { NodeSSH } from "node-ssh";
 import { RefusedError, StepError } from "../errors.js";
 import { formatSshTarget } from "../ssh/target.js";
@@ -75,8 +76,12 @@ export class SshTransport implements Transport {
     if (endpoint.agent)
       authMethods.push({ type: "agent", username: endpoint.user, agent: endpoint.agent });
     authMethods.push({ type: "none", username: endpoint.user });
+    // Nagle's algorithm holds each small SSH packet until the peer's delayed ACK: about 40 ms on
+    // every command's round trip and on each step of the handshake. Off, as OpenSSH has it.
+    const sock = connectTcp({ host: endpoint.host, port: endpoint.port, noDelay: true });
     try {
       await ssh.connect({
+        sock,
         host: endpoint.host,
         port: endpoint.port,
         username: endpoint.user,
@@ -101,6 +106,7 @@ export class SshTransport implements Transport {
       });
     } catch (error) {
       ssh.dispose();
+      sock.destroy();
       const where = formatSshTarget(endpoint);
       if (refusal) throw new RefusedError(refusal);
       const reason = error instanceof Error ? error.message : String(error);
