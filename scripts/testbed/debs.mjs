@@ -1,6 +1,7 @@
-// .debs fetched from Debian with this machine's apt (`apt-get download`), kept in .testbed/cache.
+// .debs fetched from Debian 12 (`apt-get download`, see debian-apt.mjs), kept in .testbed/cache.
 import fs from "node:fs";
 import path from "node:path";
+import { debianAptOptions } from "./debian-apt.mjs";
 import { paths } from "./paths.mjs";
 import { $ } from "./proc.mjs";
 
@@ -17,13 +18,14 @@ export async function ensureDebs(names) {
   const missing = names.filter((n) => !findDeb(n));
   if (missing.length > 0) {
     fs.mkdirSync(debDir, { recursive: true });
+    const apt = await debianAptOptions();
     const download = () =>
       $({
         cwd: debDir,
-      })`timeout 300 apt-get download -o APT::Sandbox::User=root ${missing}`.nothrow();
+      })`timeout 300 apt-get download -o APT::Sandbox::User=root ${apt} ${missing}`.nothrow();
     let result = await download();
     if (result.exitCode !== 0) {
-      await $`timeout 300 apt-get update -o DPkg::Lock::Timeout=300`;
+      await $`timeout 300 apt-get update -o DPkg::Lock::Timeout=300 ${apt}`;
       result = await download();
     }
     if (result.exitCode !== 0)

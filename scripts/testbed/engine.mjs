@@ -15,6 +15,7 @@ export const BUILD_PACKAGES = [
   "openssh-client", // ssh-keygen, ssh-keyscan, ssh
   "xz-utils",
   "ca-certificates",
+  "debian-archive-keyring", // Debian 12's packages on a machine that is not Debian 12
 ];
 
 async function missingPackages(names) {
@@ -69,7 +70,10 @@ export async function ensureDockerd() {
 }
 
 export async function engine() {
-  await ensurePackages();
+  // An engine that already answers (a CI runner's Docker CE) is used as it is: Debian's docker.io
+  // would conflict with it.
+  const running = await dockerAnswers();
+  await ensurePackages(BUILD_PACKAGES.filter((name) => !(running && name === "docker.io")));
   await ensureDockerd();
   const version = (await $`docker version --format {{.Server.Version}}`).stdout.trim();
   log(`docker engine ${version} answers`);

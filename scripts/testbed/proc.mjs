@@ -144,8 +144,13 @@ function lockOwnerAlive(lockDir) {
   }
 }
 
-/** The Debian archive this machine's apt uses: the first `URIs:` line of debian.sources. */
+/**
+ * The Debian archive for the test hosts: VLA_DEBIAN_MIRROR when set; else the one this machine's
+ * apt uses (the first `URIs:` line of debian.sources, or a bookworm line of sources.list); else, on
+ * a machine that is not Debian (a CI runner), debootstrap's own default archive.
+ */
 export function debianMirror() {
+  if (process.env.VLA_DEBIAN_MIRROR) return process.env.VLA_DEBIAN_MIRROR;
   const sources = "/etc/apt/sources.list.d/debian.sources";
   if (fs.existsSync(sources)) {
     const line = fs
@@ -159,7 +164,12 @@ export function debianMirror() {
     const m = fs.readFileSync(list, "utf8").match(/^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+bookworm\s/m);
     if (m?.[1]) return m[1];
   }
-  throw new Error(`no Debian archive found in ${sources} or ${list}`);
+  const debootstrap = "/usr/sbin/debootstrap";
+  if (fs.existsSync(debootstrap)) {
+    const m = fs.readFileSync(debootstrap, "utf8").match(/^DEF_MIRROR="([^"]+)"/m);
+    if (m?.[1]) return m[1];
+  }
+  throw new Error(`no Debian archive: set VLA_DEBIAN_MIRROR, or install debootstrap`);
 }
 
 export { $ };
