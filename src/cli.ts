@@ -1,9 +1,13 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import semver from "semver";
+import { passesToUserData } from "./cloud-init/pass-through.js";
+import { normalizeDir } from "./docker/daemon-settings.js";
 import type { DoctorHost } from "./doctor.js";
 import type { Pipeline } from "./engine/pipeline.js";
 import type { AskConfirmation } from "./engine/restart-confirmation.js";
 import { exitCodeOf, messageOf, UsageError } from "./errors.js";
+import type { FleetTargets } from "./fleet/inventory-targets.js";
+import { DEFAULT_PARALLEL, MAX_PARALLEL, type TargetDetailsMap } from "./fleet/targets.js";
 import type { ConnectOptions } from "./hosts/connect.js";
 import { shellQuote } from "./hosts/shell.js";
 import { checkImageReference } from "./image-ref.js";
@@ -14,9 +18,16 @@ import {
   unusableFileReason,
 } from "./input-files.js";
 import { handleSignals, INTERRUPTED_EXIT_CODE, interruption } from "./interrupt.js";
-import { OPTION_SPECS, type OptionSpec } from "./option-schema.js";
+import { type MirrorPreset, mirrorPresets, renderMirrorList } from "./mirrors.js";
+import {
+  longFlag,
+  OPTION_SPECS,
+  type OptionSpec,
+  WORKSPACE_SHARED_OPTIONS,
+} from "./option-schema.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
+import { checkNoProxy, checkProxyUrl, DEFAULT_NO_PROXY, type ProxyRequest } from "./proxy.js";
 import type { AskPassword } from "./session.js";
 import { parseSshTarget } from "./ssh/target.js";
 import { uniqueTargets } from "./ssh/unique-targets.js";
@@ -30,7 +41,10 @@ Examples:
   $ vla-provision --ssh ops@gpu-01 --ssh lab-02 provision two hosts over SSH, concurrently
   $ vla-provision doctor --ssh gpu-01 --json    what the tool sees on a host, as JSON
   $ vla-provision plan --format sh --ssh gpu-01 the host's plan as one shell script to review
+  $ vla-provision workspace ~/vla --ssh gpu-01  a GPU container set-up for a project, fitted to the host
   $ vla-provision --docker-version "~27.5" --registry-mirror https://mirror.example.org
+  $ vla-provision --inventory hosts.ini --limit 'gpu:!gpu-07' --parallel 20   a fleet from Ansible's inventory
+  $ vla-provision cloud-init --exe-sha256 <hex> > user-data.yaml               first-boot user-data
 
 Exit codes: 0 success (changed or not), 1 a step failed, 2 bad usage or input,
 3 a host was refused (unsupported OS, no sudo, unknown or changed host key, ...),
@@ -55,15 +69,36 @@ export interface RawOptions {
   replaceSnapDocker?: boolean;
   dockerVersion?: string;
   toolkitVersion?: string;
-  dockerRepo: string;
+  dockerRepo?: string;
   dockerKeyFingerprint: string;
-  nvidiaRepo: string;
+  nvidiaRepo?: string;
+  mirror?: string;
+  proxy?: string;
+  noProxy?: string;
   nvidiaKeyFingerprint: string;
   registryMirror: string[];
+  logRotation: boolean;
+  dataRoot?: string;
+  moveData?: boolean;
   helloImage: string;
   cudaImage?: string;
   aptLockTimeout: string;
   sudoPasswordStdin?: boolean;
+  /** workspace's own options (src/workspace/options.ts checks them). */
+  image?: string;
+  cacheDir?: string;
+  port: string[];
+  name?: string;
+  gpus?: string;
+  ipcHost: boolean;
+  shmSize?: string;
+  force?: boolean;
+  inventory: string[];
+  limit?: string;
+  parallel: string;
+  exeUrl?: string;
+  exeSha256?: string;
+  arch: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -76,26 +111,41 @@ type SameKeys<A, B> = [keyof A] extends [keyof B]
   : false;
 export const OPTION_KEYS_MATCH: SameKeys<RawOptions, typeof OPTION_SPECS> = true;
 
+type CommandName = Invocation["command"];
+
+/** Whether the command takes the option; cloud-init takes only what the run on the new machine needs. */
+function takesOption(key: string, spec: OptionSpec, name: CommandName): boolean {
+  if (name === "cloud-init") return spec.commands?.includes(name) ?? passesToUserData(key, spec);
+  if (name === "workspace")
+    return spec.commands?.includes(name) ?? WORKSPACE_SHARED_OPTIONS.has(key);
+  return !spec.commands || (spec.commands as readonly string[]).includes(name);
+}
+
 /** The options of the schema that this command takes, in their --help groups. */
-function addOptions(command: Command, name: "provision" | "plan" | "doctor"): Command {
+function addOptions(command: Command, name: CommandName): Command {
   let group: string | undefined;
-  for (const spec of Object.values(OPTION_SPECS) as OptionSpec[]) {
-    if (spec.commands && !spec.commands.includes(name)) continue;
+  for (const [key, spec] of Object.entries(OPTION_SPECS) as [string, OptionSpec][]) {
+    if (!takesOption(key, spec, name)) continue;
     if (spec.group !== group) {
       command.optionsGroup(spec.group);
       group = spec.group;
     }
-    if (spec.repeatable) command.option(spec.flags, spec.help, collect, []);
-    else if (typeof spec.default === "string") command.option(spec.flags, spec.help, spec.default);
-    else command.option(spec.flags, spec.help);
+    const option = new Option(spec.flags, spec.help);
+    // "--no-proxy <list>" takes a value: an option of its own, not the negation of --proxy.
+    if (option.negate && (option.required || option.optional)) option.negate = false;
+    if (spec.repeatable) option.argParser(collect).default([]);
+    else if (typeof spec.default === "string") option.default(spec.default);
+    command.addOption(option);
   }
   return command;
 }
 
 /** What the command line asks for, as commander parsed it. */
 export interface Invocation {
-  command: "provision" | "doctor" | "plan";
+  command: "provision" | "doctor" | "plan" | "cloud-init" | "workspace";
   raw: RawOptions;
+  /** workspace's project folder, as given. */
+  dir?: string;
 }
 
 /** An invocation with every option checked: what runs. */
@@ -104,6 +154,10 @@ export interface Plan extends Invocation {
   connect: ConnectOptions;
   /** One entry per host; undefined is this machine. */
   targets: (string | undefined)[];
+  /** How many hosts run at once. */
+  parallel: number;
+  /** Inventory hosts: the name to report and the host's own key, by target. */
+  details: TargetDetailsMap;
 }
 
 const MAX_APT_LOCK_SECONDS = 86_400;
@@ -149,6 +203,81 @@ function checkImage(flag: string, value: string | undefined): string | undefined
   return value;
 }
 
+/** Directories that hold the system itself: a data root there would mix dockerd's files into it. */
+const SYSTEM_DIRS = new Set(
+  [
+    "bin",
+    "boot",
+    "dev",
+    "etc",
+    "home",
+    "lib",
+    "lib64",
+    "proc",
+    "root",
+    "run",
+    "sbin",
+    "sys",
+    "tmp",
+    "usr",
+    "var",
+    "var/lib",
+  ].map((d) => `/${d}`),
+);
+
+function checkProxy(
+  value: string | undefined,
+  noProxy: string | undefined,
+): ProxyRequest | undefined {
+  if (value === undefined) {
+    if (noProxy !== undefined) fail("--no-proxy needs --proxy");
+    return undefined;
+  }
+  if (value === "none") {
+    if (noProxy !== undefined) fail("--no-proxy and --proxy none contradict each other");
+    return "none";
+  }
+  const url = checkProxyUrl(value);
+  // The value itself may hold a password: it is never echoed back.
+  if (!url.ok) fail(`--proxy: ${shownProxyInput(value)} ${url.error}`);
+  const list = checkNoProxy(noProxy ?? DEFAULT_NO_PROXY);
+  if (!list.ok) fail(`--no-proxy: ${JSON.stringify(noProxy)} ${list.error}`);
+  return { url: url.url, noProxy: list.url };
+}
+
+/** A mistyped proxy URL, shown without what could be its password. */
+function shownProxyInput(value: string): string {
+  return JSON.stringify(value.replace(/\/\/[^@/]*@/, "//[credentials]@"));
+}
+
+function mirrorPreset(name: string | undefined): MirrorPreset | undefined {
+  if (name === undefined) return undefined;
+  let presets: Record<string, MirrorPreset>;
+  try {
+    presets = mirrorPresets();
+  } catch (error) {
+    fail(`--mirror: ${(error as Error).message}`);
+  }
+  const preset = presets[name];
+  if (!preset)
+    fail(
+      `--mirror: unknown preset ${JSON.stringify(name)} (known: ${Object.keys(presets).join(", ")}; --mirror list shows them)`,
+    );
+  return preset;
+}
+
+function checkDataRoot(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const dir = normalizeDir(value);
+  if (!value.trim().startsWith("/") || /[\0\n]/.test(dir) || dir.split("/").includes(".."))
+    fail(`--data-root: ${JSON.stringify(value)} is not an absolute directory path`);
+  if (dir === "/" || SYSTEM_DIRS.has(dir))
+    fail(
+      `--data-root: ${dir} is a system directory; give a directory of its own (e.g. /data/docker)`,
+    );
+  return dir;
+}
+
 function checkAptLockSeconds(value: string): number {
   const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
   if (!(seconds <= MAX_APT_LOCK_SECONDS))
@@ -176,6 +305,7 @@ export function toOptions(raw: RawOptions): { options: ProvisionOptions; connect
   if (raw.user !== undefined && !/^[a-z_][a-z0-9_.-]*\$?$/i.test(raw.user))
     fail(`--user: ${JSON.stringify(raw.user)} is not a valid user name`);
   const notices: string[] = [];
+  const mirror = mirrorPreset(raw.mirror);
   const options: ProvisionOptions = {
     dryRun: Boolean(raw.dryRun),
     yes: Boolean(raw.yes),
@@ -188,20 +318,43 @@ export function toOptions(raw: RawOptions): { options: ProvisionOptions; connect
     user: raw.user,
     dockerVersion: checkRange("--docker-version", raw.dockerVersion),
     toolkitVersion: checkRange("--toolkit-version", raw.toolkitVersion),
-    dockerRepo: checkUrlOption("--docker-repo", raw.dockerRepo, notices),
+    dockerRepo: checkUrlOption(
+      raw.dockerRepo === undefined && mirror?.dockerRepo
+        ? `--mirror ${raw.mirror}`
+        : "--docker-repo",
+      raw.dockerRepo ?? mirror?.dockerRepo ?? OFFICIAL.dockerRepo,
+      notices,
+    ),
     dockerKeyFingerprint: checkFingerprint("--docker-key-fingerprint", raw.dockerKeyFingerprint),
-    nvidiaRepo: checkUrlOption("--nvidia-repo", raw.nvidiaRepo, notices),
+    nvidiaRepo: checkUrlOption(
+      raw.nvidiaRepo === undefined && mirror?.nvidiaRepo
+        ? `--mirror ${raw.mirror}`
+        : "--nvidia-repo",
+      raw.nvidiaRepo ?? mirror?.nvidiaRepo ?? OFFICIAL.nvidiaRepo,
+      notices,
+    ),
     nvidiaKeyFingerprint: checkFingerprint("--nvidia-key-fingerprint", raw.nvidiaKeyFingerprint),
     // dockerd's mirrors are plain http(s) origins; a mirror's own security is TLS, not a key.
     registryMirrors: raw.registryMirror.map((m) =>
       checkUrlOption("--registry-mirror", m, [], { path: false }),
     ),
+    proxy: checkProxy(raw.proxy, raw.noProxy),
+    logRotation: raw.logRotation,
+    dataRoot: checkDataRoot(raw.dataRoot),
+    moveData: Boolean(raw.moveData),
     helloImage: checkImage("--hello-image", raw.helloImage) ?? OFFICIAL.helloImage,
     cudaImage: checkImage("--cuda-image", raw.cudaImage),
     aptLockWaitMs: checkAptLockSeconds(raw.aptLockTimeout) * 1000,
     notices,
   };
   if (raw.requireGpu && !raw.nvidia) fail("--require-gpu and --no-nvidia contradict each other");
+  if (raw.moveData && raw.dataRoot === undefined) fail("--move-data needs --data-root <dir>");
+  return { options, connect: checkConnectOptions(raw) };
+}
+
+/** Check the options that say how to connect (every command that reaches hosts takes them). */
+function checkConnectOptions(raw: RawOptions): ConnectOptions {
+  for (const value of raw.ssh) parseSshTarget(value);
   checkInputFile("-i", raw.identity, { maxBytes: MAX_KEY_FILE_BYTES });
   // A known_hosts file that does not exist yet is created when a new key is accepted into it.
   checkInputFile(
@@ -211,24 +364,74 @@ export function toOptions(raw: RawOptions): { options: ProvisionOptions; connect
     " (with --accept-new-host-key it is created)",
   );
   checkInputFile("--ssh-config", raw.sshConfig, { allowDevNull: true });
-  const connect: ConnectOptions = {
+  return {
     identity: raw.identity,
     knownHosts: raw.knownHosts,
     acceptNewHostKey: Boolean(raw.acceptNewHostKey),
     sshConfig: raw.sshConfig,
   };
-  return { options, connect };
 }
 
 /** Check every option and settle the hosts to run on: a host given twice runs once. */
 export async function planRun(invocation: Invocation): Promise<Plan> {
+  if (invocation.command === "cloud-init") return planCloudInit(invocation);
   const { options, connect } = toOptions(invocation.raw);
   if (invocation.command === "plan") planOnly(invocation.raw, options);
-  const { targets, dropped } = await uniqueTargets(invocation.raw.ssh, connect);
-  options.notices.push(...dropped);
+  const parallel = checkParallel(invocation.raw.parallel);
+  const fleet = await inventoryTargets(invocation.raw);
+  options.notices.push(...fleet.notices);
+  const unique = await uniqueTargets([...invocation.raw.ssh, ...fleet.ssh], connect);
+  options.notices.push(...unique.dropped);
+  const targets = [...unique.targets, ...(fleet.local ? [undefined] : [])];
   if (invocation.raw.format === "sh" && targets.length > 1)
     fail("plan --format sh: one script is for one host; give one --ssh at a time");
-  return { ...invocation, options, connect, targets: targets.length ? targets : [undefined] };
+  return {
+    ...invocation,
+    options,
+    connect,
+    targets: targets.length ? targets : [undefined],
+    parallel,
+    details: fleet.details,
+  };
+}
+
+/** The inventory's hosts; its parser is loaded only when an inventory is given. */
+async function inventoryTargets(raw: RawOptions): Promise<FleetTargets> {
+  if (raw.inventory.length === 0 && raw.limit === undefined)
+    return { ssh: [], local: false, details: new Map(), notices: [] };
+  const { targetsFromInventories } = await import("./fleet/inventory-targets.js");
+  return targetsFromInventories(raw.inventory, raw.limit);
+}
+
+function checkParallel(value: string): number {
+  const n = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_PARALLEL))
+    fail(`--parallel: ${JSON.stringify(value)} is not a whole number in 1..${MAX_PARALLEL}`);
+  return n;
+}
+
+/**
+ * `cloud-init` runs nothing here: it checks the provisioning options it hands on. Options given
+ * before it that it does not take (--ssh, ...) are refused rather than dropped.
+ */
+function planCloudInit(invocation: Invocation): Plan {
+  const given = Object.keys(invocation.raw).filter((key) => {
+    const spec = (OPTION_SPECS as Record<string, OptionSpec>)[key];
+    return spec !== undefined && !takesOption(key, spec, "cloud-init");
+  });
+  const [foreign] = given.map((key) =>
+    longFlag((OPTION_SPECS as Record<string, OptionSpec>)[key] as OptionSpec),
+  );
+  if (foreign)
+    fail(`cloud-init does not take ${foreign}: the user-data runs on the new machine itself`);
+  const raw: RawOptions = {
+    ...invocation.raw,
+    ssh: [],
+    inventory: [],
+    parallel: String(DEFAULT_PARALLEL),
+  };
+  const { options, connect } = toOptions(raw);
+  return { ...invocation, raw, options, connect, targets: [], parallel: 1, details: new Map() };
 }
 
 export const PLAN_FORMATS = ["text", "json", "sh"] as const;
@@ -277,7 +480,7 @@ function confirmationAsker(raw: RawOptions): AskConfirmation {
 }
 
 async function runProvision(
-  { command, raw, options, connect, targets }: Plan,
+  { command, raw, options, connect, targets, parallel, details }: Plan,
   pipeline: Pipeline,
 ): Promise<number> {
   const { provision } = await import("./provision.js");
@@ -292,11 +495,17 @@ async function runProvision(
     askPassword: passwordAsker(raw),
     passwordTries: canPrompt(raw) ? 3 : 1,
     askConfirmation: confirmationAsker(raw),
+    parallel,
+    details,
   });
   // In a terminal the live tree has shown every step: a recap follows. Logs keep the full list.
   const tree = options.json ? process.stderr : process.stdout;
   const recap = tree.isTTY && !process.env.CI && !options.verbose;
   process.stderr.write(`${recap ? renderRecap(report) : renderSummary(report)}\n`);
+  if (report.hosts.length > 1) {
+    const { renderFleetTable } = await import("./fleet/table.js");
+    process.stderr.write(`${renderFleetTable(report)}\n`);
+  }
   const host = report.hosts[0];
   if (command === "plan" && raw.format === "sh") {
     const { planAsShellScript } = await import("./actions/shell-script.js");
@@ -317,7 +526,10 @@ export function doctorErrorLines(hosts: DoctorHost[]): string[] {
     .map((host) => `vla-provision: ${host.target}: ${(host.error ?? "failed").split("\n")[0]}`);
 }
 
-async function runDoctor({ options, connect, targets }: Plan, pipeline: Pipeline): Promise<number> {
+async function runDoctor(
+  { options, connect, targets, parallel, details }: Plan,
+  pipeline: Pipeline,
+): Promise<number> {
   const { doctor, doctorExitCode, renderDoctor } = await import("./doctor.js");
   const report = await doctor({
     pipeline,
@@ -326,6 +538,8 @@ async function runDoctor({ options, connect, targets }: Plan, pipeline: Pipeline
     options,
     askPassword: async () => undefined,
     probe: { details: true },
+    parallel,
+    details,
   });
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(`${renderDoctor(report, options.verbose)}\n`);
@@ -333,7 +547,36 @@ async function runDoctor({ options, connect, targets }: Plan, pipeline: Pipeline
   return doctorExitCode(report.hosts);
 }
 
+async function runCloudInit({ raw }: Plan): Promise<number> {
+  const { cloudInitCommand } = await import("./cloud-init/command.js");
+  process.stdout.write(await cloudInitCommand({ ...raw }, VERSION));
+  return 0;
+}
+
+/** `workspace`: its options are checked before anything connects; it runs no pipeline. */
+async function runWorkspace({ raw, dir }: Invocation): Promise<number> {
+  const { checkWorkspaceOptions } = await import("./workspace/options.js");
+  const options = checkWorkspaceOptions(raw, dir);
+  const connect = checkConnectOptions(raw);
+  const unique = await uniqueTargets(raw.ssh, connect);
+  const { workspace } = await import("./workspace/command.js");
+  const { renderWorkspaceReport, workspaceExitCode } = await import("./workspace/report.js");
+  const report = await workspace({
+    options,
+    connect,
+    targets: unique.targets.length ? unique.targets : [undefined],
+    notices: unique.dropped,
+    env: process.env,
+  });
+  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(renderWorkspaceReport(report));
+  for (const host of report.hosts.filter((h) => !h.ok))
+    process.stderr.write(`vla-provision: ${host.target}: ${host.error ?? "failed"}\n`);
+  return workspaceExitCode(report.hosts);
+}
+
 function runPlan(plan: Plan, pipeline: Pipeline): Promise<number> {
+  if (plan.command === "cloud-init") return runCloudInit(plan);
   return plan.command === "doctor" ? runDoctor(plan, pipeline) : runProvision(plan, pipeline);
 }
 
@@ -389,15 +632,38 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void): Comman
   ).action((_raw: RawOptions, doctor: Command) =>
     onInvoke({ command: "doctor", raw: withOptionsBeforeCommand(doctor) }),
   );
+  addOptions(
+    program
+      .command("cloud-init")
+      .description(
+        "print #cloud-config user-data that provisions a new machine on its first boot: it downloads the standalone executable (SHA-256 pinned), runs it with these options plus --json --yes, and leaves the report in /var/log/vla-provision.json",
+      ),
+    "cloud-init",
+  ).action((_raw: RawOptions, cloudInit: Command) =>
+    onInvoke({ command: "cloud-init", raw: withOptionsBeforeCommand(cloudInit) }),
+  );
+  addOptions(
+    program
+      .command("workspace [dir]")
+      .description(
+        "write a GPU container set-up for a project into dir (default: the current directory; relative to the home directory over SSH), as the login user: run_docker.sh, compose.yaml, Dockerfile, .dockerignore, .env, scripts/setup.sh, fitted to the GPUs, the driver and the disks",
+      ),
+    "workspace",
+  ).action((dir: string | undefined, _raw: RawOptions, workspace: Command) =>
+    onInvoke({ command: "workspace", raw: withOptionsBeforeCommand(workspace), dir }),
+  );
   // The program takes no arguments: one here is a mistyped command, which commander would only
   // call an excess argument because the program has an action of its own.
   program.allowExcessArguments().action((raw: RawOptions) => {
     const [unknown] = program.args;
     if (unknown !== undefined)
-      program.error(`error: unknown command '${unknown}' (the commands are plan and doctor)`, {
-        code: "commander.unknownCommand",
-        exitCode: 2,
-      });
+      program.error(
+        `error: unknown command '${unknown}' (the commands are plan, doctor, cloud-init and workspace)`,
+        {
+          code: "commander.unknownCommand",
+          exitCode: 2,
+        },
+      );
     onInvoke({ command: "provision", raw });
   });
   return program;
@@ -423,7 +689,15 @@ export async function main(
     (code) => process.exit(code),
   );
   try {
-    const exitCode = await run(await planRun(await parseInvocation(argv)), pipeline);
+    const invocation = await parseInvocation(argv);
+    if (invocation.raw.mirror === "list") {
+      process.stdout.write(renderMirrorList(mirrorPresets()));
+      return 0;
+    }
+    const exitCode =
+      invocation.command === "workspace"
+        ? await runWorkspace(invocation)
+        : await run(await planRun(invocation), pipeline);
     if (interruption().requested) {
       process.stderr.write(
         "vla-provision: interrupted; run the same command again to continue from here\n",

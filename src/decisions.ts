@@ -8,6 +8,7 @@ import type { Host } from "./hosts/host.js";
 import { chooseCudaImage } from "./nvidia/cuda-image.js";
 import { nvidiaPackagesIndexUrl, TOOLKIT_PACKAGES } from "./nvidia/repository.js";
 import type { ProvisionOptions } from "./options.js";
+import { type ProxySetting, proxyFromEnvironment, shownProxy } from "./proxy.js";
 
 /** What is decided once per host, before any change, and read by the steps (never re-derived). */
 export interface Decisions {
@@ -17,6 +18,23 @@ export interface Decisions {
   versions: Record<string, string>;
   /** The CUDA image the GPU check runs, and why. */
   cudaImage?: { image: string; reason: string };
+  /** The proxy to keep on the host (and where it came from), or "remove" (--proxy none). */
+  proxy?: { setting: ProxySetting; from: "--proxy" | "your environment" } | "remove";
+}
+
+/**
+ * --proxy wins; `--proxy none` removes; a local run without it keeps the invoking user's proxy
+ * variables (the plan says so). Over SSH, a login's own proxy variables serve the run only.
+ */
+export function decideProxy(
+  options: Pick<ProvisionOptions, "proxy">,
+  local: boolean,
+  env: Partial<Record<string, string>>,
+): Decisions["proxy"] {
+  if (options.proxy === "none") return "remove";
+  if (options.proxy) return { setting: options.proxy, from: "--proxy" };
+  const fromEnv = local ? proxyFromEnvironment(env) : undefined;
+  return fromEnv ? { setting: fromEnv, from: "your environment" } : undefined;
 }
 
 export function initialDecisions(targetUser: string): Decisions {
@@ -94,5 +112,8 @@ export function describeDecisions(decisions: Decisions): Record<string, string> 
   if (docker) out["docker-version"] = docker;
   if (toolkit) out["toolkit-version"] = toolkit;
   if (decisions.cudaImage) out["cuda-image"] = decisions.cudaImage.image;
+  if (decisions.proxy === "remove") out.proxy = "none (--proxy none)";
+  else if (decisions.proxy)
+    out.proxy = `${shownProxy(decisions.proxy.setting.url)} (from ${decisions.proxy.from})`;
   return out;
 }

@@ -1,3 +1,5 @@
+import type { ProxyRequest } from "./proxy.js";
+
 /** Everything the steps need to know about what the user asked for. */
 export interface ProvisionOptions {
   dryRun: boolean;
@@ -17,6 +19,14 @@ export interface ProvisionOptions {
   nvidiaRepo: string;
   nvidiaKeyFingerprint: string;
   registryMirrors: string[];
+  /** --proxy: a proxy to use and keep, or "none" to remove the one the tool kept. */
+  proxy?: ProxyRequest;
+  /** Rotate containers' logs when daemon.json sets no log driver or options. */
+  logRotation: boolean;
+  /** dockerd's data root, normalized (no trailing slash). */
+  dataRoot?: string;
+  /** Copy what the current data root holds to the new one (dockerd stops meanwhile). */
+  moveData: boolean;
   helloImage: string;
   cudaImage?: string;
   aptLockWaitMs: number;

@@ -2,6 +2,7 @@ import { DAEMON_JSON } from "./actions/dockerd.js";
 import { DPKG_CONFIGURE_PENDING, installedVersion, interruptedDpkg } from "./apt/apt.js";
 import { decideCudaImage, resolvePins } from "./decisions.js";
 import { describeOs, unsupportedReason } from "./distro.js";
+import { configuredDataRoot } from "./docker/daemon-settings.js";
 import { collateralRemovals, DOCKER_PACKAGES } from "./docker/repository.js";
 import type { StepContext } from "./engine/step.js";
 import { RefusedError, UsageError } from "./errors.js";
@@ -44,7 +45,11 @@ export async function preflight(ctx: StepContext): Promise<string> {
       );
     }
   }
-  if ((options.registryMirrors.length || options.nvidia) && !facts.daemonConfig.ok) {
+  checkDataRoot(facts, options.dataRoot, options.moveData);
+  if (
+    (options.registryMirrors.length || options.logRotation || options.dataRoot || options.nvidia) &&
+    !facts.daemonConfig.ok
+  ) {
     throw new RefusedError(
       `${DAEMON_JSON}: ${facts.daemonConfig.error}; fix it first, nothing was changed`,
     );
@@ -57,6 +62,46 @@ export async function preflight(ctx: StepContext): Promise<string> {
   await handleInterruptedDpkg(ctx);
   return `${describeOs(facts)}, ${host.privilege.mode}${gpu ? `; ${gpu}` : ""}`;
 }
+
+/**
+ * A new data root starts empty: switching while the current one holds images, containers or
+ * volumes would hide them (they stay on the old root, but dockerd no longer sees them).
+ */
+function checkDataRoot(facts: Facts, wanted: string | undefined, moveData: boolean): void {
+  if (wanted === undefined || !facts.daemonConfig.ok) return;
+  const current = configuredDataRoot(facts.daemonConfig.value);
+  if (current === wanted) return;
+  const held = dataRootContents(facts);
+  if (held === undefined)
+    throw new RefusedError(
+      `--data-root: cannot tell what ${current} holds (dockerd ${facts.docker.serverVersion ? "answered, but its volumes need root to be counted" : "is installed but does not answer"}); start dockerd or leave out --data-root; nothing was changed`,
+    );
+  if (held && !moveData)
+    throw new RefusedError(
+      `--data-root ${wanted}: dockerd's data root ${current} holds ${held}; switching would hide them. Add --move-data to copy them over (dockerd stops meanwhile; ${current} is kept), or leave out --data-root`,
+    );
+}
+
+/** "2 image(s), 1 volume(s)"; "" when there is nothing; undefined when it cannot be told. */
+export function dataRootContents(facts: Facts): string | undefined {
+  const { imageCount, containerCount, volumeCount, serverVersion } = facts.docker;
+  if (!serverVersion)
+    return ENGINE_PACKAGES.some((name) => installedVersion(facts, name)) ? undefined : "";
+  if (imageCount === undefined || containerCount === undefined || volumeCount === undefined)
+    return undefined;
+  const counts: [number, string][] = [
+    [imageCount, "image(s)"],
+    [containerCount, "container(s)"],
+    [volumeCount, "volume(s)"],
+  ];
+  return counts
+    .filter(([count]) => count > 0)
+    .map(([count, what]) => `${count} ${what}`)
+    .join(", ");
+}
+
+/** Packages that bring a dockerd of their own, with a data root that may hold data. */
+const ENGINE_PACKAGES = ["docker-ce", "docker.io", "moby-engine"];
 
 function checkTargetUser(ctx: StepContext): void {
   if (ctx.facts.targetUser) return;

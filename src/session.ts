@@ -1,4 +1,4 @@
-import { initialDecisions } from "./decisions.js";
+import { decideProxy, initialDecisions } from "./decisions.js";
 import type { HostReport } from "./engine/report.js";
 import type { StepContext } from "./engine/step.js";
 import { RefusedError } from "./errors.js";
@@ -7,6 +7,7 @@ import { gatherFacts, type ProbeOptions, probeScript } from "./facts/gather.js";
 import { type ConnectOptions, openTransport } from "./hosts/connect.js";
 import { Host, type Privilege } from "./hosts/host.js";
 import type { ProvisionOptions } from "./options.js";
+import { proxyVariables } from "./proxy.js";
 
 /** A connected, probed host. */
 export interface HostSession {
@@ -58,7 +59,9 @@ export async function openSession(
   });
   host.privilege = privilegeFromFacts(facts);
   // Read once, as the login user: later probes may run as root, where sudo has reset them.
-  host.privilegedEnv = facts.proxyEnv;
+  // --proxy replaces them for every command of the run.
+  host.privilegedEnv =
+    options.proxy && options.proxy !== "none" ? proxyVariables(options.proxy) : facts.proxyEnv;
   return { host, facts, targetUser, packages };
 }
 
@@ -145,7 +148,10 @@ export function stepContext(
     host: session.host,
     facts: session.facts,
     options,
-    decisions: initialDecisions(session.targetUser),
+    decisions: {
+      ...initialDecisions(session.targetUser),
+      proxy: decideProxy(options, session.host.transport.kind === "local", session.facts.proxyEnv),
+    },
     refreshFacts: async (sections) => {
       if (sections?.length === 0) return;
       ctx.facts = await gatherFacts(

@@ -1,5 +1,6 @@
 import type { Pipeline } from "../src/engine/pipeline.js";
 import type { Step } from "../src/engine/step.js";
+import { daemonSettings } from "./daemon-settings.js";
 import { dockerConflicts } from "./docker-conflicts.js";
 import { dockerGroup } from "./docker-group.js";
 import { dockerKey } from "./docker-key.js";
@@ -11,7 +12,7 @@ import { nvidiaKey } from "./nvidia-key.js";
 import { nvidiaPackages } from "./nvidia-packages.js";
 import { nvidiaRuntime } from "./nvidia-runtime.js";
 import { nvidiaSource } from "./nvidia-source.js";
-import { registryMirror } from "./registry-mirror.js";
+import { proxySettings } from "./proxy-settings.js";
 import { verifyCuda } from "./verify-cuda.js";
 import { verifyHello } from "./verify-hello.js";
 
@@ -24,7 +25,8 @@ export const STEPS: Step[] = [
   dockerPackages,
   dockerService,
   dockerGroup,
-  registryMirror,
+  proxySettings,
+  daemonSettings,
   nvidiaKey,
   nvidiaSource,
   nvidiaPackages,

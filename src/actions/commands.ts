@@ -28,9 +28,13 @@ export interface HostCommand {
   stdin?: string;
   /** What goes to standard input when it is only known while running (a fetched key, ...). */
   stdinLater?: string;
+  /** Its output is never shown or logged (it may hold credentials). */
+  quiet?: boolean;
 }
 
 const DOCKERD_TIMEOUT_MS = 180_000;
+/** A data root of hundreds of GB takes a while to copy: the guard waits its own bound, then says so. */
+const MOVE_TIMEOUT_MS = GUARD_TIMEOUT_MS + 60_000;
 
 /** `nvidia-ctk runtime configure`, run on a copy of daemon.json whose result the tool checks first. */
 export const NVIDIA_CTK_CONFIGURE = "nvidia-ctk runtime configure --runtime=docker";
@@ -95,7 +99,34 @@ export function commandsOf(action: Action, env: CommandEnv): HostCommand[] {
     case "start-docker":
       return [untilDockerdAnswers(startCommand(action.init), action.init, "start dockerd")];
     case "restart-docker":
-      return [untilDockerdAnswers(restartCommand(action.init), action.init, "restart dockerd")];
+      return [
+        untilDockerdAnswers(
+          restartCommand(action.init, action.reloadUnits),
+          action.init,
+          "restart dockerd",
+        ),
+      ];
+    case "set-json-key": {
+      const q = shellQuote(action.path);
+      const dir = shellQuote(action.path.replace(/\/[^/]*$/, "") || "/");
+      const owner = shellQuote(action.owner);
+      return [
+        {
+          ...root(`if [ -e ${q} ]; then cat ${q}; fi`, 60_000),
+          label: `read ${action.path}`,
+          quiet: true,
+        },
+        {
+          // A new ~/.docker must be the user's, or their docker CLI cannot write to it.
+          ...root(
+            `[ -d ${dir} ] || { mkdir -m 0700 ${dir} && chown ${owner} ${dir}; }\n${writeFileScript(action.path, { mode: action.mode, owner: action.owner }, false)}`,
+            60_000,
+          ),
+          label: `write ${action.path}`,
+          stdinLater: `${action.path} as it was, with ${action.keyPath.join(".")} set`,
+        },
+      ];
+    }
     case "install-key":
       return [
         {
@@ -103,6 +134,8 @@ export function commandsOf(action: Action, env: CommandEnv): HostCommand[] {
           privileged: false,
           timeoutMs: 120_000,
           label: `fetch ${action.url}`,
+          // Its output is the key, as base64: data, not a log line.
+          quiet: true,
         },
         {
           ...root(writeFileScript(action.path, { mode: "0644" }, true), 60_000),
@@ -112,7 +145,10 @@ export function commandsOf(action: Action, env: CommandEnv): HostCommand[] {
       ];
     case "change-daemon-json": {
       const guarded: HostCommand = {
-        ...root(guardedChangeScript(action.init), GUARD_TIMEOUT_MS),
+        ...root(
+          guardedChangeScript(action.init, action.moveData),
+          action.moveData ? MOVE_TIMEOUT_MS : GUARD_TIMEOUT_MS,
+        ),
         label: "change daemon.json and restart dockerd",
       };
       if (action.content !== "nvidia-ctk") return [{ ...guarded, stdin: action.content }];

@@ -20,9 +20,9 @@ export function waitForDocker(init: InitSystem): string {
   return `i=0; until docker info >/dev/null 2>&1; do ${failedUnit}i=$((i+1)); if [ $i -ge ${READY_SECONDS} ]; then echo "dockerd did not answer within ${READY_SECONDS}s" >&2; exit 1; fi; sleep 1; done`;
 }
 
-export function restartCommand(init: InitSystem): string {
+export function restartCommand(init: InitSystem, reloadUnits = false): string {
   return init === "systemd"
-    ? "systemctl reset-failed docker >/dev/null 2>&1; systemctl restart docker"
+    ? `${reloadUnits ? "systemctl daemon-reload && " : ""}systemctl reset-failed docker >/dev/null 2>&1; systemctl restart docker`
     : "/etc/init.d/docker restart";
 }
 
@@ -52,10 +52,13 @@ export const GUARD_TIMEOUT_MS = (GUARD_WAIT_SECONDS + 30) * 1000;
  * root-only folder holding `new` (the new daemon.json); it writes `result` (key=value lines),
  * `dockerd.log` when dockerd failed, and `done` last.
  */
-export function guardScript(init: InitSystem): string {
+export function guardScript(init: InitSystem, moveData?: { from: string; to: string }): string {
   const backup = `${BACKUP_DIR}/etc_docker_daemon.json.$stamp`;
   // A subshell: waitForDocker exits when dockerd failed, which must not end the guard itself.
   const restartAndWait = `( ${restartCommand(init)} && ${waitForDocker(init)} )`;
+  const verified = moveData
+    ? `if ${restartAndWait} 2>"$dir/restart.err"; then if [ "$(contents)" = "$before" ]; then finish applied; fi; say "mismatch=yes"; fi`
+    : `if ${restartAndWait} 2>"$dir/restart.err"; then finish applied; fi`;
   return [
     'dir="$1"',
     `stamp=${HOST_STAMP}`,
@@ -65,6 +68,7 @@ export function guardScript(init: InitSystem): string {
     "mkdir -p /run/lock",
     "exec 9>/run/lock/vla-provision-dockerd.lock",
     "flock -w 300 9 || finish busy",
+    ...(moveData ? moveDataLines(init, moveData) : []),
     `mkdir -p ${dirname(DAEMON_JSON)}`,
     // A daemon.json kept in a config repository is a symlink: change the file it points to, keep the link.
     `target=$(readlink -f ${DAEMON_JSON}) || target=${DAEMON_JSON}`,
@@ -78,7 +82,7 @@ export function guardScript(init: InitSystem): string {
     'cat "$dir/new" > "$tmp" && chmod 0644 "$tmp" || { rm -f "$tmp"; finish write-failed; }',
     'if [ "$existed" = yes ]; then chmod --reference="$target" "$tmp"; chown --reference="$target" "$tmp"; fi',
     'mv -f "$tmp" "$target" || { rm -f "$tmp"; finish write-failed; }',
-    `if ${restartAndWait} 2>"$dir/restart.err"; then finish applied; fi`,
+    verified,
     `${logCommand(init)} > "$dir/dockerd.log"`,
     'if [ "$existed" = yes ]; then',
     `  tmp=$(mktemp "$(dirname "$target")/.vla-provision.XXXXXX") && cp -a "${backup}" "$tmp" && mv -f "$tmp" "$target" || finish restore-failed`,
@@ -88,9 +92,33 @@ export function guardScript(init: InitSystem): string {
   ].join("\n");
 }
 
+/**
+ * --move-data, before daemon.json changes: note what dockerd holds, stop it (the socket too, or a
+ * client call would start it again), copy the data root. A failed copy starts dockerd again on the
+ * old root, which was only read.
+ */
+function moveDataLines(init: InitSystem, move: { from: string; to: string }): string[] {
+  const from = shellQuote(move.from);
+  const to = shellQuote(move.to);
+  const stop =
+    init === "systemd" ? "systemctl stop docker.socket docker" : "/etc/init.d/docker stop";
+  const start = init === "systemd" ? "systemctl start docker" : "/etc/init.d/docker start";
+  return [
+    "contents() { docker image ls -aq --no-trunc | sort; echo @; docker ps -aq --no-trunc | sort; echo @; docker volume ls -q | sort; }",
+    "before=$(contents) || finish list-failed",
+    `if [ -e ${to} ] && [ -n "$(ls -A ${to} 2>/dev/null)" ]; then finish target-not-empty; fi`,
+    `${stop} || finish stop-failed`,
+    `mkdir -p ${to} && chmod 0710 ${to} && cp -a ${from}/. ${to}/ || { ${start}; finish copy-failed; }`,
+    `say "moved=${move.from.replace(/[^A-Za-z0-9/._-]/g, "")}"`,
+  ];
+}
+
 /** Start the guard detached from this session, then wait (bounded) for it and print what it did. */
-export function guardedChangeScript(init: InitSystem): string {
-  const script = shellQuote(guardScript(init));
+export function guardedChangeScript(
+  init: InitSystem,
+  moveData?: { from: string; to: string },
+): string {
+  const script = shellQuote(guardScript(init, moveData));
   const detached =
     init === "systemd"
       ? `systemd-run --quiet --collect /bin/sh -c ${script} guard "$dir"`
@@ -112,6 +140,8 @@ export interface GuardResult {
   outcome: string;
   target?: string;
   backup?: string;
+  /** --move-data: dockerd came back, but not with the same images, containers and volumes. */
+  mismatch?: boolean;
   log: string;
 }
 
@@ -122,6 +152,7 @@ export function parseGuardResult(stdout: string): GuardResult {
     outcome: values.outcome ?? "unknown",
     target: values.target,
     backup: values.backup,
+    mismatch: values.mismatch === "yes",
     log,
   };
 }
@@ -132,9 +163,24 @@ export function checkGuardOutcome(stdout: string, report: (line: string) => void
   if (guard.backup) report(`backed up ${guard.target} to ${guard.backup}`);
   const where = guard.target && guard.target !== DAEMON_JSON ? ` (${guard.target})` : "";
   const log = guard.log.trim() ? ` dockerd's log:\n${guard.log.trim()}` : "";
+  if (guard.mismatch && guard.outcome === "restored")
+    throw new StepError(
+      `dockerd did not list the same images, containers and volumes from the new data root; the previous ${DAEMON_JSON} was restored and dockerd runs on the old data root, which was not changed (the copy is left in place for you to look at)`,
+    );
   switch (guard.outcome) {
     case "applied":
       return;
+    case "target-not-empty":
+      throw new StepError("--move-data: the new data root is not empty; nothing was changed");
+    case "list-failed":
+    case "stop-failed":
+      throw new StepError(
+        `--move-data: could not ${guard.outcome === "list-failed" ? "list what dockerd holds" : "stop dockerd"}; nothing was changed`,
+      );
+    case "copy-failed":
+      throw new StepError(
+        "--move-data: copying the data root failed (disk full?); dockerd was started again on the old data root, which was not changed; the partial copy is left in place",
+      );
     case "restored":
       throw new StepError(
         `dockerd did not come back after ${DAEMON_JSON}${where} changed; the previous file was restored${guard.backup ? ` from ${guard.backup}` : " (removed: there was none)"} and dockerd runs again.${log}`,

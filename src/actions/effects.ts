@@ -33,7 +33,9 @@ export function sectionsTouched(action: Action): ProbeSection[] {
       ];
     case "write-file":
     case "retire-file":
-      return ["apt-sources", "daemon-json"];
+      return ["apt-sources", "daemon-json", "proxy-files"];
+    case "set-json-key":
+      return ["proxy-files"];
     case "set-mode":
     case "install-key":
       return ["keyrings"];

@@ -1,7 +1,12 @@
 import { parseMadison } from "../apt/apt.js";
 import { resolveVersion } from "../apt/versions.js";
 import type { Decisions } from "../decisions.js";
-import { hasNvidiaRuntime, lostKeys, parseDaemonJson } from "../docker/daemon-json.js";
+import {
+  hasNvidiaRuntime,
+  lostKeys,
+  parseDaemonJson,
+  renderDaemonJson,
+} from "../docker/daemon-json.js";
 import { lastLines, StepError } from "../errors.js";
 import type { Host, RunOptions } from "../hosts/host.js";
 import type { ExecResult } from "../hosts/transport.js";
@@ -14,7 +19,14 @@ import {
   unresolved,
 } from "./commands.js";
 import { checkGuardOutcome, DAEMON_JSON } from "./dockerd.js";
-import type { Action, AptInstall, ChangeDaemonJson, InstallKey, VerifyContainer } from "./types.js";
+import type {
+  Action,
+  AptInstall,
+  ChangeDaemonJson,
+  InstallKey,
+  SetJsonKey,
+  VerifyContainer,
+} from "./types.js";
 
 /** What executing an action needs: the host, and where its output and decisions go. */
 export interface ExecContext {
@@ -48,6 +60,8 @@ export async function executeAction(action: Action, outer: ExecContext): Promise
       return changeDaemonJson(action, ctx);
     case "verify-container":
       return verifyContainer(action, ctx);
+    case "set-json-key":
+      return setJsonKey(action, ctx);
     default:
       for (const command of commandsOf(action, ctx.env)) {
         const result = await run(ctx, command);
@@ -75,7 +89,7 @@ function run(
     label: command.label,
     stdin: extra.stdin ?? command.stdin,
     check: extra.check,
-    onOutput: ctx.output ?? ctx.log,
+    onOutput: command.quiet ? undefined : (ctx.output ?? ctx.log),
   });
 }
 
@@ -177,6 +191,43 @@ async function changeDaemonJson(action: ChangeDaemonJson, ctx: ExecContext): Pro
   }
   const result = await run(ctx, guarded, { stdin: content });
   checkGuardOutcome(result.stdout, ctx.log);
+}
+
+/** Read the file (its output never shown), set the key, write it back atomically as its owner's. */
+async function setJsonKey(action: SetJsonKey, ctx: ExecContext): Promise<void> {
+  const [read, write] = commandsOf(action, ctx.env) as [HostCommand, HostCommand];
+  const current = await run(ctx, read);
+  let config: Record<string, unknown> = {};
+  if (current.stdout.trim() !== "") {
+    const parsed = parseDaemonJson(current.stdout);
+    if (!parsed.ok)
+      throw new StepError(
+        // The parser's message quotes the text, which may hold registry credentials.
+        `${action.path} is not a JSON object; fix it by hand, nothing was changed`,
+      );
+    config = parsed.value;
+  }
+  const content = renderDaemonJson(
+    withValueAt(config, action.keyPath, action.value),
+    current.stdout,
+  );
+  await run(ctx, write, { stdin: content });
+}
+
+/** A copy of `config` with `value` at `keyPath`, every other key at every level kept. */
+export function withValueAt(
+  config: Record<string, unknown>,
+  keyPath: readonly string[],
+  value: unknown,
+): Record<string, unknown> {
+  const [key, ...rest] = keyPath;
+  if (key === undefined) return config;
+  const inner = config[key];
+  const child =
+    typeof inner === "object" && inner !== null && !Array.isArray(inner)
+      ? (inner as Record<string, unknown>)
+      : {};
+  return { ...config, [key]: rest.length ? withValueAt(child, rest, value) : value };
 }
 
 async function verifyContainer(action: VerifyContainer, ctx: ExecContext): Promise<void> {

@@ -28,16 +28,29 @@ export function renderAction(action: Action, env: CommandEnv, full = false): str
         commandLine(commands[1], full),
       ].join("\n");
     case "change-daemon-json": {
+      const move = action.moveData
+        ? [
+            `# first: note dockerd's images, containers and volumes, stop dockerd, copy ${action.moveData.from} to ${action.moveData.to} (cp -a; ${action.moveData.from} is kept); after the restart the three lists must be the same, else the old daemon.json comes back`,
+          ]
+        : [];
       const lines =
         action.content === "nvidia-ctk"
           ? [commandLine(commands[0], full), "# then check every key is kept"]
-          : [`--- ${DAEMON_JSON}`, lineDiff(action.before, action.content)];
+          : [...move, `--- ${DAEMON_JSON}`, lineDiff(action.before, action.content)];
       return [...lines, `# ${GUARD_PLAN}`, commandLine(commands[commands.length - 1], full)].join(
         "\n",
       );
     }
     case "retire-file":
       return `${commandLine(commands[0], full)}  # ${action.reason}`;
+    case "set-json-key":
+      return [
+        `--- ${action.path}: ${action.keyPath.join(".")} set to (every other key kept, mode ${action.mode}, owner ${action.owner})`,
+        ...JSON.stringify(action.value, null, 2)
+          .split("\n")
+          .map((line) => `+ ${line}`),
+        commandLine(commands[1], full),
+      ].join("\n");
     case "verify-container": {
       const expect =
         "text" in action.expect
@@ -101,7 +114,11 @@ function doneWords(action: Action): string[] {
     case "start-docker":
       return ["enabled and started dockerd"];
     case "restart-docker":
-      return ["restarted dockerd"];
+      return [
+        action.reloadUnits ? "reloaded systemd's units and restarted dockerd" : "restarted dockerd",
+      ];
+    case "set-json-key":
+      return [`set ${action.keyPath.join(".")} in ${action.path}`];
     case "install-key":
       return [`wrote the verified key ${formatFingerprint(action.fingerprint)} to ${action.path}`];
     case "change-daemon-json":
@@ -109,6 +126,11 @@ function doneWords(action: Action): string[] {
         action.content === "nvidia-ctk"
           ? `registered the nvidia runtime in ${DAEMON_JSON} (nvidia-ctk) and restarted dockerd`
           : `set ${changedKeys(action.beforeConfig, action.content).join(", ")} in ${DAEMON_JSON} and restarted dockerd`,
+        ...(action.moveData
+          ? [
+              `copied dockerd's data from ${action.moveData.from} to ${action.moveData.to}: the same images, containers and volumes; ${action.moveData.from} is kept until you remove it`,
+            ]
+          : []),
       ];
   }
 }

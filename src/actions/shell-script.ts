@@ -51,6 +51,12 @@ function actionLines(action: Action, env: CommandEnv): string[] {
       return commandsOf(action, env).map(commandLine);
     case "change-daemon-json":
       return daemonJsonLines(action, env);
+    case "set-json-key":
+      // Merging JSON needs more than POSIX sh: the plan names the change and stops.
+      return [
+        `echo ${shellQuote(`set ${action.keyPath.join(".")} in ${action.path} (every other key kept): run vla-provision itself for this part`)} >&2`,
+        "exit 1",
+      ];
     default:
       return commandsOf(action, env).map(commandLine);
   }

@@ -18,6 +18,7 @@ export type Action =
   | RestartDocker
   | InstallKey
   | ChangeDaemonJson
+  | SetJsonKey
   | VerifyContainer
   | Notice
   | Note;
@@ -94,6 +95,24 @@ export interface StartDocker {
 export interface RestartDocker {
   kind: "restart-docker";
   init: InitSystem;
+  /** Reload systemd's units first (a drop-in for docker.service changed). */
+  reloadUnits?: boolean;
+}
+
+/**
+ * Set one key of a user's JSON file (~/.docker/config.json), every other key kept. The
+ * file is read while running, never into the plan: the rest of it holds registry credentials.
+ */
+export interface SetJsonKey {
+  kind: "set-json-key";
+  path: string;
+  /** chown's owner ("ops:ops", or "ops:" for the user's login group): the file and a new directory. */
+  owner: string;
+  /** The file's mode (an existing file's own). */
+  mode: string;
+  /** Where the value goes: ["proxies", "default"] sets that object, keeping "proxies"' others. */
+  keyPath: string[];
+  value: unknown;
 }
 
 /** Download a repository key, keep only the key with this fingerprint, write it for apt. */
@@ -117,6 +136,12 @@ export interface ChangeDaemonJson {
   beforeConfig: DaemonConfig;
   /** The new content; "nvidia-ctk" has `nvidia-ctk runtime configure` write it (on a copy). */
   content: string | "nvidia-ctk";
+  /**
+   * --move-data: before the change, stop dockerd and copy its data root `from` to `to`; after the
+   * restart, the images, containers and volumes must be the same, or the old file is restored.
+   * `from` is kept.
+   */
+  moveData?: { from: string; to: string };
 }
 
 export interface VerifyContainer {

@@ -1,6 +1,7 @@
 import { interruptedDpkg } from "../apt/apt.js";
 import { describeOs, unsupportedReason } from "../distro.js";
 import { hasNvidiaRuntime } from "../docker/daemon-json.js";
+import { configuredDataRoot, DEFAULT_DATA_ROOT } from "../docker/daemon-settings.js";
 import { collateralRemovals } from "../docker/repository.js";
 import type { Facts } from "../facts/facts.js";
 import type { Gpu } from "../facts/gpu.js";
@@ -54,6 +55,8 @@ export function doctorChecks(input: CheckInput): Check[] {
     aptCheck(facts),
     ...dockerChecks(input),
     mirrorsCheck(facts, options),
+    proxyCheck(input),
+    ...dataRootChecks(facts),
   ];
   if (options.nvidia) checks.push(...gpuChecks(facts, options));
   for (const section of facts.timedOut)
@@ -254,12 +257,90 @@ function mirrorsCheck(facts: Facts, options: ProvisionOptions): Check {
       found: `dockerd does not use ${missing.join(", ")}`,
       fix: `${RUN} ${options.registryMirrors.map((m) => `--registry-mirror ${m}`).join(" ")}`,
     };
+  const silent = active.filter((m) => answers(facts, m) === false);
+  const shown = active.map((m) => {
+    const answered = answers(facts, m);
+    return `${m}${answered === undefined ? "" : answered ? " (answers)" : " (does not answer)"}`;
+  });
   return {
     id: "registry-mirrors",
     title: "Registry mirrors",
-    verdict: "ok",
-    found: active.length ? active.join(", ") : "none (images come from Docker Hub)",
+    verdict: silent.length ? "warning" : "ok",
+    found: active.length ? shown.join(", ") : "none (images come from Docker Hub)",
+    ...(silent.length
+      ? { fix: `start ${silent.join(", ")}, or leave it out of daemon.json's registry-mirrors` }
+      : {}),
   };
+}
+
+/** Where dockerd's data lives and how much room it has, beside the biggest other disk. */
+function dataRootChecks(facts: Facts): Check[] {
+  if (facts.disks.length === 0) return [];
+  const root =
+    facts.docker.rootDir ??
+    (facts.daemonConfig.ok ? configuredDataRoot(facts.daemonConfig.value) : DEFAULT_DATA_ROOT);
+  const home = diskOf(facts.disks, root);
+  if (!home) return [];
+  const bigger = facts.disks
+    .filter((disk) => disk.mount !== home.mount)
+    .sort((a, b) => b.freeKb - a.freeKb)[0];
+  const found = `${root} on ${home.mount} (${gib(home.freeKb)} free of ${gib(home.sizeKb)})${bigger ? `; the largest other disk: ${bigger.mount} (${gib(bigger.freeKb)} free)` : ""}`;
+  if (bigger && bigger.freeKb > 2 * home.freeKb && bigger.freeKb > IMAGES_KB)
+    return [
+      {
+        id: "data-root",
+        title: "Docker data root",
+        verdict: "warning",
+        found,
+        fix: `${RUN} --data-root ${bigger.mount === "/" ? "" : bigger.mount}/docker (before images are pulled)`,
+      },
+    ];
+  return [{ id: "data-root", title: "Docker data root", verdict: "ok", found }];
+}
+
+/** The disk whose mount point holds the path (the longest matching mount point). */
+function diskOf<T extends { mount: string }>(disks: readonly T[], path: string): T | undefined {
+  return disks
+    .filter((d) => d.mount === "/" || path === d.mount || path.startsWith(`${d.mount}/`))
+    .sort((a, b) => b.mount.length - a.mount.length)[0];
+}
+
+function gib(kb: number): string {
+  return `${(kb / 1024 / 1024).toFixed(kb < 10 * 1024 * 1024 ? 1 : 0)} GiB`;
+}
+
+/** The proxy each part uses (apt, dockerd, the user's docker client), and whether it answers. */
+function proxyCheck({ facts, targetUser }: CheckInput): Check {
+  const parts: [string, string | undefined][] = [
+    ["apt", facts.aptProxy],
+    ["dockerd", facts.docker.proxy],
+    [`${targetUser}'s containers and builds`, facts.dockerClientConfig.shownProxy],
+  ];
+  const used = parts.filter((part): part is [string, string] => part[1] !== undefined);
+  if (used.length === 0)
+    return { id: "proxy", title: "Proxy", verdict: "ok", found: "none configured (direct)" };
+  const silent = used.filter(([, url]) => answers(facts, url) === false);
+  const found = used
+    .map(([part, url]) => {
+      const answered = answers(facts, url);
+      return `${part}: ${url}${answered === undefined ? "" : answered ? " (answers)" : " (does not answer)"}`;
+    })
+    .join("; ");
+  if (silent.length)
+    return {
+      id: "proxy",
+      title: "Proxy",
+      verdict: "warning",
+      found,
+      fix: `start the proxy, or point the host at one that runs: ${RUN} --proxy <url> (or --proxy none)`,
+    };
+  return { id: "proxy", title: "Proxy", verdict: "ok", found };
+}
+
+/** Whether the proxy at this URL answered doctor's probe (undefined: not asked). */
+function answers(facts: Facts, shown: string): boolean | undefined {
+  const bare = shown.replace(/\/\/[^@/]*@/, "//").replace(/\/+$/, "");
+  return facts.endpointAnswers.get(bare);
 }
 
 function describeGpus(gpus: Gpu[]): string {

@@ -21,8 +21,13 @@ export interface StepReport {
 }
 
 export interface HostReport {
+  /** user@host[:port], or an inventory's name for the host. */
   target: string;
+  /** An inventory host: where it was reached (user@host[:port]). */
+  address?: string;
   os?: string;
+  /** The GPUs in a few words ("1x NVIDIA H100 80GB HBM3", "none"). */
+  gpu?: string;
   ok: boolean;
   /** Refused by preflight or unreachable: why, in one line. */
   error?: string;

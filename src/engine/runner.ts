@@ -33,7 +33,12 @@ export interface RunnerOptions {
   toStderr: boolean;
   /** A terminal shows the tree live (progress lines replace each other); else a log. */
   live?: boolean;
+  /** At most this many hosts at once (default: all). */
+  concurrency?: number;
 }
+
+/** From this many hosts on, a finished host folds into one line of the live tree (a failed one stays open). */
+export const COLLAPSE_FROM_HOSTS = 5;
 
 // biome-ignore lint/suspicious/noExplicitAny: listr2's wrapper is generic over renderers we do not name
 type Task = ListrTaskWrapper<unknown, any, any>;
@@ -69,14 +74,14 @@ export async function runPipeline(
   const processOutput = new ProcessOutput(stream, process.stderr);
   const logger = new ListrLogger({ useIcons: true, processOutput });
   const list = new Listr(hostTasks, {
-    concurrent: true,
+    concurrent: options.concurrency ?? true,
     exitOnError: false,
     collectErrors: false,
     // Ctrl-C is the CLI's: it lets the command in flight finish (listr2's own handler exits at once).
     registerSignalListeners: false,
     renderer: "default",
     rendererOptions: {
-      collapseSubtasks: false,
+      collapseSubtasks: runs.length >= COLLAPSE_FROM_HOSTS,
       suffixSkips: true,
       timer: PRESET_TIMER,
       processOutput,
@@ -162,12 +167,15 @@ async function runStep(
       return;
     }
     const env = commandEnv(ctx);
-    const shown = renderActions(plan.actions, env, options.verbose);
+    // What is shown and recorded never holds a secret (a proxy's credentials in a file's content);
+    // what runs is the plan itself.
+    const scrub = (text: string) => ctx.host.scrub(text);
+    const shown = scrub(renderActions(plan.actions, env, options.verbose));
     if (options.dryRun) {
       record("planned", {
         plan: shown,
-        actions: plan.actions,
-        commands: scriptsOf(plan.actions, env),
+        actions: JSON.parse(scrub(JSON.stringify(plan.actions))),
+        commands: scriptsOf(plan.actions, env).map(scrub),
       });
       task.title = `${step.title} (planned)`;
       task.output = shown;

@@ -5,6 +5,8 @@ import type { GpuState } from "./gpu.js";
 import type { OsRelease } from "./os-release.js";
 import { TIMED_OUT } from "./probe/constants.js";
 import { type SectionReader, sectionReader } from "./probe/definition.js";
+import type { Disk } from "./probe/disks.js";
+import type { DockerClientConfigFact, OwnedFileState } from "./probe/proxy.js";
 import { IDENTITY_SECTION, type ProbeSection, SECTION_DEFS } from "./probe-script.js";
 import { splitSections } from "./sections.js";
 
@@ -74,6 +76,16 @@ export interface Facts {
     images: string[];
     /** Names of the running containers; empty when dockerd did not answer. */
     runningContainers: string[];
+    /** Where dockerd keeps its data, and how much it holds there (when dockerd answered). */
+    rootDir?: string;
+    imageCount?: number;
+    containerCount?: number;
+    /** Named and anonymous volumes (read as root; absent when that was not possible). */
+    volumeCount?: number;
+    /** "overlay2" (images under the data root), "overlayfs" (containerd's image store), ... */
+    storageDriver?: string;
+    /** The proxy dockerd uses for pulls (credentials replaced). */
+    proxy?: string;
   };
   dockerGroup?: { gid: number; members: string[] };
   targetUser?: { name: string; groups: string[] };
@@ -83,12 +95,22 @@ export interface Facts {
   aptSources: AptSourceEntry[];
   aptSourceFiles: Map<string, string>;
   keyrings: Map<string, { mode: string; content: Buffer }>;
+  /** The proxy files the tool owns, by path (absent: not there). */
+  proxyFiles: Map<string, OwnedFileState>;
+  /** The target user's ~/.docker/config.json: its proxies only. */
+  dockerClientConfig: DockerClientConfigFact;
+  /** The proxy apt uses (credentials replaced), when one is configured. */
+  aptProxy?: string;
+  /** doctor: whether each proxy and registry mirror (scheme://host:port, no credentials) answered HTTP. */
+  endpointAnswers: Map<string, boolean>;
   gpu: GpuProbe;
   /** The GPUs classified once: none, no working driver, needs the open module, or ready. */
   gpuState: GpuState;
   nvidiaCtkVersion?: string;
   aptLocks: AptLockHolder[];
   freeDiskKb: Record<string, number>;
+  /** The real file systems, their free space and whether the login user can write there. */
+  disks: Disk[];
   /** The probe sections whose command did not answer within its bound (exit code 124). */
   timedOut: string[];
 }

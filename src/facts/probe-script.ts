@@ -20,9 +20,11 @@ import {
 } from "./probe/apt.js";
 import { APT_SIMULATION_TIMEOUT_S, PROBE_COMMAND_TIMEOUT_S } from "./probe/constants.js";
 import type { AnySectionDef } from "./probe/definition.js";
+import { disks } from "./probe/disks.js";
 import { daemonJson, docker, dockerGroup, targetUser } from "./probe/docker.js";
 import { gpu, nvidiaCtk } from "./probe/gpu.js";
 import { arch, disk, identity, init, osRelease, proxyEnv } from "./probe/host.js";
+import { proxyFiles } from "./probe/proxy.js";
 
 export {
   APT_LOCK_FILES,
@@ -50,10 +52,12 @@ export const SECTION_DEFS = [
   daemonJson,
   aptSources,
   keyrings,
+  proxyFiles,
   gpu,
   nvidiaCtk,
   aptLocks,
   disk,
+  disks,
 ] as const satisfies readonly AnySectionDef[];
 
 export { identity as IDENTITY_SECTION };

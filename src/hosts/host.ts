@@ -63,7 +63,7 @@ export class Host {
   commandCount = 0;
   /** The scripts this host has run, in order (before sudo and timeout wrap them). */
   readonly transcript: string[] = [];
-  /** The login user's proxy variables, handed to privileged commands (see WITH_ENV_FROM_STDIN). */
+  /** The proxy variables every command gets (the login user's, or --proxy's; see WITH_ENV_FROM_STDIN). */
   privilegedEnv: Partial<Record<(typeof PROXY_VARIABLES)[number], string>> = {};
 
   constructor(
@@ -88,21 +88,21 @@ export class Host {
       ((options.timeoutMs ?? DEFAULT_TIMEOUT_MS) + (followedBy ? 300_000 : 0)) / 1000,
     );
     const timeout = `timeout -k 10 ${seconds}`;
-    let command = `${timeout} sh -c ${shellQuote(body)}`;
-    let stdin = options.stdin;
+    // The proxy variables reach every command as the first line of its standard input (never
+    // its command line): sudo resets the environment, and --proxy is not in the login's.
+    const env = this.envLine();
+    let command = env
+      ? `${timeout} sh -c ${shellQuote(WITH_ENV_FROM_STDIN)} vla-provision ${shellQuote(body)}`
+      : `${timeout} sh -c ${shellQuote(body)}`;
+    let stdin = env ? `${env}\n${options.stdin ?? ""}` : options.stdin;
     if (options.privileged && this.privilege.mode !== "root") {
-      const env = this.envLine();
-      const timed = env
-        ? `${timeout} sh -c ${shellQuote(WITH_ENV_FROM_STDIN)} vla-provision ${shellQuote(body)}`
-        : command;
-      if (env) stdin = `${env}\n${stdin ?? ""}`;
       switch (this.privilege.mode) {
         case "sudo-nopasswd":
-          command = `sudo -n -- ${timed}`;
+          command = `sudo -n -- ${command}`;
           break;
         case "sudo-password":
           // -k: never use cached credentials, so the password line is always consumed by sudo itself.
-          command = `sudo -k -S -p '' -- ${timed}`;
+          command = `sudo -k -S -p '' -- ${command}`;
           stdin = `${this.privilege.password}\n${stdin ?? ""}`;
           break;
         case "none":
@@ -142,20 +142,18 @@ export class Host {
         stdout = stdout.slice(0, cut);
       }
     }
-    const clean = {
-      code: result.code,
-      stdout: this.scrub(stdout),
-      stderr: this.scrub(result.stderr),
-    };
-    if (options.check !== false && clean.code !== 0) {
+    // The output is data (a fetched key, a file read back): returned as it came, since a short
+    // secret can occur inside base64 by chance. What is shown is scrubbed: the streamed output
+    // above, errors here, and every step's error and transcript in the runner.
+    if (options.check !== false && result.code !== 0) {
       throw new CommandError(
         this.scrub(options.label ?? firstLine(script)),
-        clean.code,
-        clean.stdout,
-        clean.stderr,
+        result.code,
+        this.scrub(stdout),
+        this.scrub(result.stderr),
       );
     }
-    return clean;
+    return { code: result.code, stdout, stderr: result.stderr };
   }
 
   /** The file's text, or undefined when it does not exist. */

@@ -62,7 +62,7 @@ describe("dockerd faults on a provisioned Debian 12 host (ops, over SSH)", () =>
     );
     const result = await runCli([...withSecondMirror(), "--json"]);
     expect(result.code, explain(result)).toBe(1);
-    const step = result.report?.hosts[0]?.steps.find((s) => s.id === "registry-mirror");
+    const step = result.report?.hosts[0]?.steps.find((s) => s.id === "daemon-settings");
     expect(step?.status).toBe("failed");
     expect(step?.error).toMatch(
       /^dockerd did not come back after \/etc\/docker\/daemon\.json changed; the previous file was restored from \/var\/backups\/vla-provision\/etc_docker_daemon\.json\.\d{8}T\d{6}Z and dockerd runs again\./,
@@ -86,7 +86,7 @@ describe("dockerd faults on a provisioned Debian 12 host (ops, over SSH)", () =>
       "--json",
     ]);
     expect(result.code, explain(result)).toBe(1);
-    const step = result.report?.hosts[0]?.steps.find((s) => s.id === "registry-mirror");
+    const step = result.report?.hosts[0]?.steps.find((s) => s.id === "daemon-settings");
     expect(step?.error).toMatch(
       /and restoring the previous file did not bring it back either \(the backup is \/var\/backups\/vla-provision\/etc_docker_daemon\.json\.\d{8}T\d{6}Z\)/,
     );
@@ -125,7 +125,7 @@ describe("dockerd faults on a provisioned Debian 12 host (ops, over SSH)", () =>
       "--registry-mirror",
       "http://127.0.0.1:5003",
     ]);
-    expect(again.report?.hosts[0]?.steps.find((s) => s.id === "registry-mirror")?.status).toBe(
+    expect(again.report?.hosts[0]?.steps.find((s) => s.id === "daemon-settings")?.status).toBe(
       "skipped",
     );
   });
@@ -141,7 +141,7 @@ describe("dockerd faults on a provisioned Debian 12 host (ops, over SSH)", () =>
     expect(result.exitCode).toBe(1);
     const report = JSON.parse(String(result.stdout));
     const failed = report.hosts[0].steps.find((s: { status: string }) => s.status === "failed");
-    expect(failed?.id).toBe("registry-mirror");
+    expect(failed?.id).toBe("daemon-settings");
     expect(failed?.error.split("\n")[0]).toMatch(
       /^lost the SSH connection to ops@127\.0\.0\.1:\d+; /,
     );

@@ -41,7 +41,7 @@ describe("the bundle under Node 18.19.1, over SSH", () => {
       "docker-source",
       "docker-packages",
       "docker-group",
-      "registry-mirror",
+      "daemon-settings",
     ])
       expect(status[id], id).toBe("changed");
     expect(status["verify-hello"]).toBe("verified");

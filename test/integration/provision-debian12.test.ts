@@ -45,7 +45,7 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
     const status = statuses(result);
     expect(status["docker-key"]).toBe("planned");
     expect(status["docker-packages"]).toBe("planned");
-    expect(status["registry-mirror"]).toBe("planned");
+    expect(status["daemon-settings"]).toBe("planned");
     expect(result.stderr).toContain("+ Signed-By: /etc/apt/keyrings/docker.asc");
     for (const step of result.report?.hosts[0]?.steps ?? []) {
       if (step.status === "planned") planned.set(step.id, step.commands ?? []);
@@ -63,7 +63,7 @@ describe("a fresh Debian 12 host over SSH, as ops (passwordless sudo)", () => {
       "docker-source",
       "docker-packages",
       "docker-group",
-      "registry-mirror",
+      "daemon-settings",
     ]) {
       expect(status[id], id).toBe("changed");
     }

@@ -111,7 +111,7 @@ describe("the x64 executable on a host without Node.js, run locally by ops (pass
   it("vla-provision: a full provision of this machine exits 0 (sudo -n for root's commands)", async () => {
     const result = await runLocal(host, "ops", ["vla-provision", ...host.cliArgs, "--json"]);
     expectFreshProvision(result, "ops");
-    expect(result.report?.hosts[0]?.steps.find((s) => s.id === "registry-mirror")?.status).toBe(
+    expect(result.report?.hosts[0]?.steps.find((s) => s.id === "daemon-settings")?.status).toBe(
       "changed",
     );
     const groups = await host.exec("id -nG ops");

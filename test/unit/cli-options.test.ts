@@ -356,3 +356,135 @@ describe("--help", () => {
     );
   });
 });
+
+describe("dockerd's settings", () => {
+  it.each(["data/docker", "", "/data/../etc", "~/docker"])(
+    "--data-root %j is refused",
+    async (value) => {
+      await expectRefused(
+        ["--data-root", value],
+        /--data-root: .* is not an absolute directory path/,
+      );
+    },
+  );
+
+  it.each(["/", "/var/lib", "/etc", "/usr/"])(
+    "--data-root %j is a system directory",
+    async (value) => {
+      await expectRefused(["--data-root", value], /--data-root: .* is a system directory/);
+    },
+  );
+
+  it("takes a data root without its trailing slash, and log rotation is on unless turned off", async () => {
+    const plan = await expectPlan("--data-root", "/data/docker/");
+    expect(plan.options).toMatchObject({ dataRoot: "/data/docker", logRotation: true });
+    expect((await expectPlan("--no-log-rotation")).options.logRotation).toBe(false);
+  });
+});
+
+describe("--mirror", () => {
+  it("sets both repository bases from the preset, keeping the upstream fingerprints", async () => {
+    const plan = await expectPlan("--mirror", "ustc");
+    expect(plan.options).toMatchObject({
+      dockerRepo: "https://mirrors.ustc.edu.cn/docker-ce/linux",
+      nvidiaRepo: "https://mirrors.ustc.edu.cn/libnvidia-container",
+      dockerKeyFingerprint: "9DC858229FC7DD38854AE2D88D81803C0EBFCD88",
+      nvidiaKeyFingerprint: "C95B321B61E88C1809C4F759DDCAE044F796ECB0",
+    });
+  });
+
+  it("leaves NVIDIA's own repository where the preset has no mirror of it", async () => {
+    const plan = await expectPlan("--mirror", "tuna");
+    expect(plan.options.dockerRepo).toBe("https://mirrors.tuna.tsinghua.edu.cn/docker-ce/linux");
+    expect(plan.options.nvidiaRepo).toBe("https://nvidia.github.io/libnvidia-container");
+  });
+
+  it("an explicit --docker-repo or --nvidia-repo wins over the preset", async () => {
+    const plan = await expectPlan(
+      "--mirror",
+      "ustc",
+      "--docker-repo",
+      "https://mirror.lab.example/docker/linux",
+    );
+    expect(plan.options.dockerRepo).toBe("https://mirror.lab.example/docker/linux");
+    expect(plan.options.nvidiaRepo).toBe("https://mirrors.ustc.edu.cn/libnvidia-container");
+  });
+
+  it("an unknown preset is refused, naming the known ones", async () => {
+    await expectRefused(
+      ["--mirror", "nowhere"],
+      /--mirror: unknown preset "nowhere" \(known: tuna, ustc, aliyun; --mirror list shows them\)/,
+    );
+  });
+
+  it("--mirror list prints every preset with its URLs and source, and runs nothing", async () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const { code, plan } = await cli("--mirror", "list");
+    expect(code).toBe(0);
+    expect(plan).toBeUndefined();
+    const text = written.join("");
+    expect(text).toContain("ustc: ");
+    expect(text).toContain("  --nvidia-repo https://mirrors.ustc.edu.cn/libnvidia-container");
+    expect(text).toContain("  source: https://mirrors.tuna.tsinghua.edu.cn/help/docker-ce/");
+  });
+
+  it("presets of one's own come from the file VLA_PROVISION_MIRRORS names", async () => {
+    const file = join(dir, "mirrors.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ lab: { dockerRepo: "http://apt.lab:8080/docker/linux" } }),
+    );
+    vi.stubEnv("VLA_PROVISION_MIRRORS", file);
+    try {
+      const plan = await expectPlan("--mirror", "lab");
+      expect(plan.options.dockerRepo).toBe("http://apt.lab:8080/docker/linux");
+      writeFileSync(file, JSON.stringify({ lab: { nvidiaRepo: 42 } }));
+      await expectRefused(
+        ["--mirror", "lab"],
+        /--mirror: VLA_PROVISION_MIRRORS=.* needs a dockerRepo/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe("--proxy and --no-proxy", () => {
+  it("takes a proxy with the default bypass list, or with one given", async () => {
+    expect((await expectPlan("--proxy", "http://127.0.0.1:7897")).options.proxy).toEqual({
+      url: "http://127.0.0.1:7897",
+      noProxy: "localhost,127.0.0.1,::1",
+    });
+    const plan = await expectPlan("--proxy", "http://p.lab:3128/", "--no-proxy", ".lab,10.0.0.0/8");
+    expect(plan.options.proxy).toEqual({ url: "http://p.lab:3128", noProxy: ".lab,10.0.0.0/8" });
+    expect((await expectPlan("--proxy", "none")).options.proxy).toBe("none");
+  });
+
+  it("a bad proxy URL is refused without echoing what could be its password", async () => {
+    const { code, stderr } = await cli("--proxy", "ftp://vla:s3cret@p.lab:21");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--proxy: "ftp:\/\/\[credentials\]@p\.lab:21" must start with http/);
+    expect(stderr).not.toContain("s3cret");
+  });
+
+  it("--no-proxy needs a proxy, and makes no sense with --proxy none", async () => {
+    await expectRefused(["--no-proxy", "localhost"], /--no-proxy needs --proxy/);
+    await expectRefused(["--proxy", "none", "--no-proxy", "x"], /contradict/);
+    await expectRefused(
+      ["--proxy", "http://p:1", "--no-proxy", "a b"],
+      /--no-proxy: .* comma-separated/,
+    );
+  });
+});
+
+describe("--move-data", () => {
+  it("needs --data-root", async () => {
+    await expectRefused(["--move-data"], /--move-data needs --data-root <dir>/);
+    const plan = await expectPlan("--data-root", "/data/docker", "--move-data");
+    expect(plan.options.moveData).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { BACKUP_DIR, HOST_STAMP } from "../../src/actions/backup.js";
-import { guardScript, parseGuardResult } from "../../src/actions/dockerd.js";
+import { checkGuardOutcome, guardScript, parseGuardResult } from "../../src/actions/dockerd.js";
 
 describe("the daemon.json guard that runs on the host", () => {
   it.each(["systemd", "sysv"] as const)("is valid POSIX sh (%s)", (init) => {
@@ -59,8 +59,39 @@ describe("the daemon.json guard that runs on the host", () => {
       outcome: "restored",
       target: "/srv/config/daemon.json",
       backup: "/var/backups/vla-provision/x",
+      mismatch: false,
       log: "failed to start\n",
     });
     expect(parseGuardResult("").outcome).toBe("unknown");
+  });
+});
+
+describe("the guard with --move-data", () => {
+  const move = { from: "/var/lib/docker", to: "/data/docker" };
+
+  it("lists what dockerd holds, stops it with its socket, copies, and compares after the restart", () => {
+    const script = guardScript("systemd", move);
+    const order = [
+      "before=$(contents)",
+      "systemctl stop docker.socket docker",
+      "cp -a /var/lib/docker/. /data/docker/",
+      'mv -f "$tmp" "$target"',
+      'if [ "$(contents)" = "$before" ]; then finish applied; fi; say "mismatch=yes"',
+    ].map((part) => script.indexOf(part));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    // Without a move, none of it.
+    expect(guardScript("systemd")).not.toContain("contents");
+  });
+
+  it("a move whose lists differ is reported as such: restored, the old root untouched", () => {
+    const stdout = "target=/etc/docker/daemon.json\nmismatch=yes\noutcome=restored\n@@log\n";
+    expect(() => checkGuardOutcome(stdout, () => {})).toThrow(
+      /did not list the same images, containers and volumes .* the previous \/etc\/docker\/daemon\.json was restored/,
+    );
+    expect(parseGuardResult(stdout).mismatch).toBe(true);
+    expect(() => checkGuardOutcome("outcome=copy-failed\n@@log\n", () => {})).toThrow(
+      /copying the data root failed .* old data root, which was not changed/,
+    );
   });
 });

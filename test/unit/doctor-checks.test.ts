@@ -43,6 +43,8 @@ describe("doctor's checklist", () => {
       dockerd: "missing",
       "docker-group": "missing",
       "registry-mirrors": "ok",
+      proxy: "ok",
+      "data-root": "ok",
       gpu: "warning",
     });
     const ready = readiness(list, "vla-provision --ssh ops@gpu-01");
@@ -68,6 +70,8 @@ describe("doctor's checklist", () => {
       "dockerd",
       "docker-group",
       "registry-mirrors",
+      "proxy",
+      "data-root",
       "gpu",
       "toolkit",
       "runtime",
@@ -170,11 +174,71 @@ describe("doctor's checklist", () => {
         "  [missing] docker group: ops is not a member",
         "              fix: vla-provision",
         "  [ok]      Registry mirrors: none (images come from Docker Hub)",
+        "  [ok]      Proxy: none configured (direct)",
+        "  [ok]      Docker data root: /var/lib/docker on / (77 GiB free of 252 GiB)",
         "  [warning] NVIDIA GPU: no NVIDIA GPU: the NVIDIA steps are skipped",
         "  => not ready: Docker CE, dockerd, docker group missing; run `vla-provision --ssh ops@gpu-01`",
         "",
       ].join("\n"),
     );
     expect(renderChecks(list)).toHaveLength(list.length + 3);
+  });
+
+  it("a data root on a small disk beside a big one: a hint to move it before images are pulled", () => {
+    const facts = capture("debian12-done");
+    const tib = 1024 * 1024 * 1024;
+    facts.disks = [
+      {
+        mount: "/",
+        fsType: "ext4",
+        sizeKb: 100 * 1024 * 1024,
+        freeKb: 40 * 1024 * 1024,
+        access: "none",
+      },
+      { mount: "/data", fsType: "xfs", sizeKb: 4 * tib, freeKb: 3 * tib, access: "none" },
+    ];
+    expect(checks(facts).find((c) => c.id === "data-root")).toEqual({
+      id: "data-root",
+      title: "Docker data root",
+      verdict: "warning",
+      found:
+        "/var/lib/docker on / (40 GiB free of 100 GiB); the largest other disk: /data (3072 GiB free)",
+      fix: "vla-provision --data-root /data/docker (before images are pulled)",
+    });
+    facts.docker.rootDir = "/data/docker";
+    expect(checks(facts).find((c) => c.id === "data-root")).toMatchObject({
+      verdict: "ok",
+      found:
+        "/data/docker on /data (3072 GiB free of 4096 GiB); the largest other disk: / (40 GiB free)",
+    });
+  });
+
+  it("a registry mirror that does not answer is a warning", () => {
+    const facts = capture("debian12-done");
+    facts.endpointAnswers = new Map([["http://127.0.0.1:5000", false]]);
+    expect(checks(facts).find((c) => c.id === "registry-mirrors")).toMatchObject({
+      verdict: "warning",
+      found: "http://127.0.0.1:5000/ (does not answer)",
+    });
+    facts.endpointAnswers = new Map([["http://127.0.0.1:5000", true]]);
+    expect(checks(facts).find((c) => c.id === "registry-mirrors")).toMatchObject({
+      verdict: "ok",
+      found: "http://127.0.0.1:5000/ (answers)",
+    });
+  });
+
+  it("the proxy of each part, whether it answers, and never its credentials", () => {
+    const facts = capture("debian12-done");
+    facts.aptProxy = "http://[credentials]@10.0.0.5:3128";
+    facts.docker.proxy = "http://[credentials]@10.0.0.5:3128";
+    facts.endpointAnswers = new Map([["http://10.0.0.5:3128", false]]);
+    const proxy = checks(facts).find((c) => c.id === "proxy");
+    expect(proxy).toMatchObject({
+      verdict: "warning",
+      found:
+        "apt: http://[credentials]@10.0.0.5:3128 (does not answer); dockerd: http://[credentials]@10.0.0.5:3128 (does not answer)",
+    });
+    facts.endpointAnswers = new Map([["http://10.0.0.5:3128", true]]);
+    expect(checks(facts).find((c) => c.id === "proxy")?.verdict).toBe("ok");
   });
 });

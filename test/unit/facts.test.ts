@@ -374,6 +374,12 @@ const SECTIONS_SINCE_CAPTURE = [
   "dpkg-journal",
   "apt-remove",
   "docker-containers",
+  "docker-volumes",
+  "proxy-files",
+  "apt-proxy",
+  "proxy-answers",
+  "docker-config",
+  "disks",
 ];
 
 describe("the probe on this machine", () => {
@@ -837,5 +843,30 @@ describe("parser edges", () => {
         "https://download.docker.com/linux/ubuntu",
       ),
     ).toBe(true);
+  });
+});
+
+describe("dockerd's data root, counts and proxy", () => {
+  it("are read from the docker-server line; the volumes from their own section", () => {
+    const facts = parseProbe(
+      [
+        "@@vla docker-server",
+        '29.0.1|{"runc":{"path":"runc"}}|[]|/data/docker|3|2|overlayfs|http://xxxxx:xxxxx@10.0.0.5:3128|',
+        "@@vla-rc 0",
+        "@@vla docker-volumes",
+        "4",
+        "@@vla-rc 0",
+      ].join("\n"),
+      "ops",
+    );
+    expect(facts.docker).toMatchObject({
+      serverVersion: "29.0.1",
+      rootDir: "/data/docker",
+      imageCount: 3,
+      containerCount: 2,
+      volumeCount: 4,
+      storageDriver: "overlayfs",
+      proxy: "http://[credentials]@10.0.0.5:3128",
+    });
   });
 });

@@ -166,10 +166,17 @@ describe("a host with a sudo password", () => {
     }
   });
 
-  it("scrubs the password from output the command prints", async () => {
+  it("scrubs the password from what it streams; the result is the command's data as it came", async () => {
     const host = sudoHost();
-    const result = await host.run(`cat; echo "${PASSWORD}" >&2`, { stdin: `pw=${PASSWORD}\n` });
-    expect(result).toEqual({ code: 0, stdout: "pw=[redacted]\n", stderr: "[redacted]\n" });
+    const shown: string[] = [];
+    const result = await host.run(`cat; echo "${PASSWORD}" >&2`, {
+      stdin: `pw=${PASSWORD}\n`,
+      onOutput: (chunk) => shown.push(chunk),
+    });
+    expect(shown.join("")).not.toContain(PASSWORD);
+    expect(shown.join("")).toContain("[redacted]");
+    // A short secret can occur inside base64 by chance: data must come back unchanged.
+    expect(result).toEqual({ code: 0, stdout: `pw=${PASSWORD}\n`, stderr: `${PASSWORD}\n` });
   });
 
   it("scrubs the password from a failed command's error", async () => {
@@ -226,8 +233,22 @@ describe("the login user's proxy settings on privileged commands", () => {
       stdin: "line one\nline two\n",
     });
     expect(result.stdout).toBe(
-      "http://[redacted]@127.0.0.1:3128|127.0.0.1,localhost|line one\nline two\n",
+      `http://labuser:${secret}@127.0.0.1:3128|127.0.0.1,localhost|line one\nline two\n`,
     );
+  });
+
+  it("reach unprivileged commands too (a key download goes through the proxy), on stdin", async () => {
+    const host = proxied();
+    const commands: string[] = [];
+    const transport = host.transport as LocalTransport;
+    const exec = transport.exec.bind(transport);
+    transport.exec = (command, options) => {
+      commands.push(command);
+      return exec(command, options);
+    };
+    const result = await host.run('printf "%s" "$https_proxy"');
+    expect(result.stdout).toBe(`http://labuser:${secret}@127.0.0.1:3128`);
+    expect(commands.join("\n")).not.toContain(secret);
   });
 
   it("keeps proxy credentials out of what leaves the host layer", () => {

@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildProgram, type Invocation } from "../../src/cli.js";
-import { longFlag, OPTION_SPECS, type OptionSpec, optionsTable } from "../../src/option-schema.js";
+import {
+  longFlag,
+  OPTION_SPECS,
+  type OptionSpec,
+  optionsTable,
+  WORKSPACE_SHARED_OPTIONS,
+} from "../../src/option-schema.js";
 
 const README = readFileSync(resolve(import.meta.dirname, "../../README.md"), "utf8");
 const SPECS = Object.entries(OPTION_SPECS) as [string, OptionSpec][];
@@ -46,20 +52,40 @@ describe("the option schema", () => {
         const takes = !spec.commands || (spec.commands as string[]).includes(command);
         expect(help.includes(longFlag(spec)), `${command} ${key}`).toBe(takes);
       }
-      expect(helps.plan.replace(/\s+/g, " "), key).toContain(spec.help.replace(/\s+/g, " "));
+      // Each option's help shows in the help of a command that takes it.
+      const owner = spec.commands?.[0] ?? "plan";
+      const help = owner === "plan" ? helps.plan : helpOf([owner]);
+      expect(help.replace(/\s+/g, " "), key).toContain(spec.help.replace(/\s+/g, " "));
+    }
+  });
+
+  it("workspace takes its own options, where to connect, and the output options", () => {
+    const help = helpOf(["workspace"]);
+    for (const [key, spec] of SPECS) {
+      const takes = spec.commands
+        ? (spec.commands as string[]).includes("workspace")
+        : WORKSPACE_SHARED_OPTIONS.has(key);
+      expect(help.includes(`${longFlag(spec)} `), key).toBe(takes);
     }
   });
 
   it("the parser fills each option under its schema key, with the schema's default", async () => {
-    const { raw } = await parse(["plan"]);
+    const raws = new Map<string, Record<string, unknown>>();
     for (const [key, spec] of SPECS) {
-      const value = (raw as unknown as Record<string, unknown>)[key];
+      // Parsed under a command that takes the option.
+      const owner = spec.commands?.[0] ?? "plan";
+      if (!raws.has(owner))
+        raws.set(owner, (await parse([owner])).raw as unknown as Record<string, unknown>);
+      const value = raws.get(owner)?.[key];
       if (spec.repeatable) expect(value, key).toEqual([]);
       else if (typeof spec.default === "string") expect(value, key).toBe(spec.default);
-      else if (spec.flags.startsWith("--no-")) expect(value, key).toBe(true);
+      else if (/^--no-[a-z-]+$/.test(spec.flags)) expect(value, key).toBe(true);
       else expect(value, key).toBeUndefined();
     }
     const given = await parse(["--registry-mirror", "https://a", "--registry-mirror", "https://b"]);
     expect(given.raw.registryMirror).toEqual(["https://a", "https://b"]);
+    // A "--no-" option with a value is an option of its own, not --proxy's negation.
+    const proxy = await parse(["--proxy", "http://p:3128", "--no-proxy", ".lab,10.0.0.0/8"]);
+    expect(proxy.raw).toMatchObject({ proxy: "http://p:3128", noProxy: ".lab,10.0.0.0/8" });
   });
 });

@@ -27,7 +27,7 @@ const dryRun: RunReport = {
           durationMs: 1,
         },
         {
-          id: "registry-mirror",
+          id: "daemon-settings",
           title: "Configure registry mirrors",
           status: "planned",
           plan: '--- /etc/docker/daemon.json\n+  "registry-mirrors": ["http://127.0.0.1:5000"]\n$ restart dockerd',

@@ -40,8 +40,8 @@ function run(containers: string[], options: Partial<ProvisionOptions> = {}): Hos
   return { ctx, report };
 }
 
-/** The step that restarts dockerd on this fixture once Docker is there: the registry mirror. */
-const MIRROR = STEPS.filter((step) => step.id === "registry-mirror");
+/** The step that restarts dockerd on this fixture once Docker is there: dockerd's settings. */
+const MIRROR = STEPS.filter((step) => step.id === "daemon-settings");
 
 const never = async () => {
   throw new Error("must not ask");
@@ -53,9 +53,11 @@ describe("confirming a dockerd restart while containers run", () => {
     expect(pendingRestarts(run([]).ctx, STEPS).map((s) => s.id)).toEqual([
       "docker-conflicts",
       "docker-packages",
-      "registry-mirror",
+      "daemon-settings",
     ]);
-    expect(pendingRestarts(run([], { registryMirrors: [] }).ctx, MIRROR)).toEqual([]);
+    expect(
+      pendingRestarts(run([], { registryMirrors: [], logRotation: false }).ctx, MIRROR),
+    ).toEqual([]);
   });
 
   it("refuses with exit code 3 when it cannot ask, naming the containers", async () => {
@@ -64,7 +66,7 @@ describe("confirming a dockerd restart while containers run", () => {
     expect(host.report.ok).toBe(false);
     expect(host.report.exitCode).toBe(3);
     expect(host.report.error).toBe(
-      '2 running containers (web, trainer): "Configure registry mirrors" restarts dockerd, which stops them (those with a restart policy come back); nothing was changed: stop them first, or run again with --yes to allow the restart',
+      '2 running containers (web, trainer): "Configure dockerd (daemon.json)" restarts dockerd, which stops them (those with a restart policy come back); nothing was changed: stop them first, or run again with --yes to allow the restart',
     );
   });
 
@@ -104,7 +106,7 @@ describe("confirming a dockerd restart while containers run", () => {
     const idle = run([]);
     await confirmRestarts([idle], MIRROR, never);
     expect(idle.report.ok).toBe(true);
-    const nothingToDo = run(["web"], { registryMirrors: [] });
+    const nothingToDo = run(["web"], { registryMirrors: [], logRotation: false });
     await confirmRestarts([nothingToDo], MIRROR, never);
     expect(nothingToDo.report.ok).toBe(true);
     expect(nothingToDo.report.notices).toEqual([]);

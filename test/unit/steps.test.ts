@@ -3,6 +3,7 @@
  * README) and options in, the step's plan out — for a fresh host, a provisioned one and one that is
  * partly done.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -94,7 +95,9 @@ describe("on a provisioned host every change step is done, with its reason", () 
     const ctx = context(capture, { decisions: { cudaImage: { image: "cuda", reason: "r" } } });
     for (const s of STEPS.filter((s) => s.kind === "change")) {
       const plan = planOf(s.id, ctx);
-      if ("skipped" in plan) {
+      if ("skipped" in plan && s.id === "proxy-settings") {
+        expect(plan.skipped).toBe("no proxy (--proxy, or https_proxy in a local run)");
+      } else if ("skipped" in plan) {
         expect(capture, s.id).toBe("debian12-done");
         expect(plan.skipped).toBe("no NVIDIA GPU on this host");
       } else {
@@ -385,27 +388,35 @@ describe("docker-group", () => {
   });
 });
 
-describe("registry-mirror", () => {
-  it("fresh: writes a daemon.json with the mirror, under the guard", () => {
-    expect(actionsOf("registry-mirror", context("debian12-fresh"))).toEqual([
+describe("daemon-settings", () => {
+  it("fresh: writes a daemon.json with the mirror and log rotation, under the guard", () => {
+    expect(actionsOf("daemon-settings", context("debian12-fresh"))).toEqual([
       {
         kind: "change-daemon-json",
         init: "systemd",
         before: "",
         beforeConfig: {},
-        content: '{\n  "registry-mirrors": [\n    "http://127.0.0.1:5000"\n  ]\n}\n',
+        content: `${JSON.stringify(
+          {
+            "registry-mirrors": ["http://127.0.0.1:5000"],
+            "log-driver": "json-file",
+            "log-opts": { "max-size": "100m", "max-file": "3" },
+          },
+          null,
+          2,
+        )}\n`,
       },
     ]);
   });
 
-  it("provisioned: lists the mirror", () => {
-    expect(doneReason("registry-mirror", context("debian12-done"))).toBe(
-      "/etc/docker/daemon.json already lists http://127.0.0.1:5000",
+  it("provisioned: has every setting", () => {
+    expect(doneReason("daemon-settings", context("debian12-done"))).toBe(
+      "/etc/docker/daemon.json has the settings asked for",
     );
   });
 
-  it("partly: the user's keys are kept and the mirror merged in", () => {
-    expect(actionsOf("registry-mirror", context("debian12-partly"))).toEqual([
+  it("partly: the user's keys are kept, their log driver too, and the mirror merged in", () => {
+    expect(actionsOf("daemon-settings", context("debian12-partly"))).toEqual([
       {
         kind: "change-daemon-json",
         init: "systemd",
@@ -417,14 +428,26 @@ describe("registry-mirror", () => {
     ]);
   });
 
-  it("no --registry-mirror: skipped", () => {
-    const ctx = context("debian12-fresh", { options: { registryMirrors: [] } });
-    expect(planOf("registry-mirror", ctx)).toEqual({ skipped: "no --registry-mirror given" });
+  it("no mirror and --no-log-rotation: skipped", () => {
+    const ctx = context("debian12-fresh", { options: { registryMirrors: [], logRotation: false } });
+    expect(planOf("daemon-settings", ctx)).toEqual({
+      skipped:
+        "no dockerd settings asked for (--registry-mirror, --data-root; --no-log-rotation given)",
+    });
+  });
+
+  it("--data-root on a fresh host: set in the same change", () => {
+    const ctx = context("debian12-fresh", {
+      options: { registryMirrors: [], logRotation: false, dataRoot: "/data/docker" },
+    });
+    expect(actionsOf("daemon-settings", ctx)).toMatchObject([
+      { kind: "change-daemon-json", content: '{\n  "data-root": "/data/docker"\n}\n' },
+    ]);
   });
 
   it("an unreadable daemon.json is never planned over", () => {
     const broken = facts("debian12-done", "@@vla daemon-json\n{ not json\n@@vla-rc 0");
-    expect(() => planOf("registry-mirror", context("debian12-done", { facts: broken }))).toThrow(
+    expect(() => planOf("daemon-settings", context("debian12-done", { facts: broken }))).toThrow(
       /daemon\.json: .*fix it by hand, nothing was changed/,
     );
   });
@@ -549,6 +572,188 @@ describe("the verifications run every time", () => {
     ]);
     expect(planOf("verify-cuda", context("debian12-fresh"))).toEqual({
       skipped: "no NVIDIA GPU on this host",
+    });
+  });
+});
+
+describe("proxy-settings", () => {
+  const lab = { url: "http://proxy.lab:3128", noProxy: "localhost,127.0.0.1,::1" };
+  const withProxy = (setting: typeof lab, from: "--proxy" | "your environment" = "--proxy") => ({
+    proxy: { setting, from },
+  });
+  const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+
+  it("fresh: apt's file, dockerd's drop-in (then a reload and restart), the user's client config", () => {
+    const actions = actionsOf(
+      "proxy-settings",
+      context("debian12-done", { decisions: withProxy(lab) }),
+    );
+    expect(actions.map((a) => a.kind)).toEqual([
+      "write-file",
+      "write-file",
+      "write-file",
+      "restart-docker",
+      "set-json-key",
+    ]);
+    expect(actions[0]).toEqual({
+      kind: "write-file",
+      path: "/etc/apt/apt.conf.d/95vla-provision-proxy",
+      mode: "0644",
+      content: expect.stringContaining('Acquire::https::Proxy "http://proxy.lab:3128";'),
+    });
+    expect(actions[1]).toMatchObject({
+      path: "/etc/systemd/system/docker.service.d/vla-provision-proxy.env",
+      mode: "0644",
+      content: expect.stringContaining("HTTPS_PROXY=http://proxy.lab:3128\n"),
+    });
+    // `systemctl show docker` prints Environment= to any user: the drop-in names the file only.
+    expect(actions[2]).toMatchObject({
+      path: "/etc/systemd/system/docker.service.d/vla-provision-proxy.conf",
+      mode: "0644",
+      content: expect.stringContaining(
+        "EnvironmentFile=/etc/systemd/system/docker.service.d/vla-provision-proxy.env",
+      ),
+    });
+    expect(actions[3]).toEqual({ kind: "restart-docker", init: "systemd", reloadUnits: true });
+    expect(actions[4]).toEqual({
+      kind: "set-json-key",
+      path: "/home/ops/.docker/config.json",
+      owner: "ops:",
+      mode: "0600",
+      keyPath: ["proxies", "default"],
+      value: {
+        httpProxy: "http://proxy.lab:3128",
+        httpsProxy: "http://proxy.lab:3128",
+        noProxy: "localhost,127.0.0.1,::1",
+      },
+    });
+  });
+
+  it("credentials: root-only files; a proxy on loopback: not for containers, with a notice", () => {
+    const secret = { url: "http://vla:pw@127.0.0.1:7897", noProxy: "localhost" };
+    const actions = actionsOf(
+      "proxy-settings",
+      context("debian12-done", { decisions: withProxy(secret) }),
+    );
+    expect(
+      actions.filter((a) => a.kind === "write-file").map((a) => "mode" in a && a.mode),
+    ).toEqual(["0600", "0600", "0644"]);
+    expect(actions.some((a) => a.kind === "set-json-key")).toBe(false);
+    const notice = actions.find((a) => a.kind === "notice");
+    expect(notice).toMatchObject({
+      text: expect.stringContaining("--proxy http://172.17.0.1:7897"),
+    });
+    expect(JSON.stringify(notice)).not.toContain("pw");
+  });
+
+  it("done when the files hold the proxy with the right mode and the client config has it", () => {
+    const apt = [
+      "// Written by vla-provision (--proxy); `vla-provision --proxy none` removes it.",
+      'Acquire::http::Proxy "http://proxy.lab:3128";',
+      'Acquire::https::Proxy "http://proxy.lab:3128";',
+      "",
+    ].join("\n");
+    const env = [
+      "HTTP_PROXY=http://proxy.lab:3128",
+      "HTTPS_PROXY=http://proxy.lab:3128",
+      "NO_PROXY=localhost,127.0.0.1,::1",
+      "",
+    ].join("\n");
+    const dropIn = [
+      "# Written by vla-provision (--proxy); `vla-provision --proxy none` removes it.",
+      "[Service]",
+      "EnvironmentFile=/etc/systemd/system/docker.service.d/vla-provision-proxy.env",
+      "",
+    ].join("\n");
+    const config = JSON.stringify({
+      auths: { "registry.lab": { auth: "c2VjcmV0" } },
+      proxies: {
+        default: {
+          httpProxy: "http://proxy.lab:3128",
+          httpsProxy: "http://proxy.lab:3128",
+          noProxy: "localhost,127.0.0.1,::1",
+        },
+      },
+    });
+    const probe = (aptMode: string) =>
+      [
+        "@@vla proxy-files",
+        `/etc/apt/apt.conf.d/95vla-provision-proxy\t${aptMode}\t${sha(apt)}`,
+        `/etc/systemd/system/docker.service.d/vla-provision-proxy.conf\t644\t${sha(dropIn)}`,
+        `/etc/systemd/system/docker.service.d/vla-provision-proxy.env\t644\t${sha(env)}`,
+        "@@vla-rc 0",
+        "@@vla docker-config",
+        "path=/home/ops/.docker/config.json",
+        "mode=600",
+        "owner=ops:ops",
+        `content=${Buffer.from(config).toString("base64")}`,
+        "@@vla-rc 0",
+      ].join("\n");
+    const done = context("debian12-done", {
+      facts: facts("debian12-done", probe("644")),
+      decisions: withProxy(lab),
+    });
+    expect(doneReason("proxy-settings", done)).toBe(
+      "apt, dockerd, ops's containers and builds use http://proxy.lab:3128",
+    );
+    // The registry credentials never reach the facts.
+    expect(JSON.stringify(done.facts.dockerClientConfig)).not.toContain("c2VjcmV0");
+    const wrongMode = context("debian12-done", {
+      facts: facts("debian12-done", probe("666")),
+      decisions: withProxy(lab),
+    });
+    expect(actionsOf("proxy-settings", wrongMode)).toEqual([
+      expect.objectContaining({
+        kind: "write-file",
+        path: "/etc/apt/apt.conf.d/95vla-provision-proxy",
+        mode: "0644",
+      }),
+    ]);
+  });
+
+  it("--proxy none retires the tool's files and restarts dockerd without its proxy", () => {
+    const probe = [
+      "@@vla proxy-files",
+      "/etc/apt/apt.conf.d/95vla-provision-proxy\t600\tabc",
+      "/etc/systemd/system/docker.service.d/vla-provision-proxy.conf\t600\tdef",
+      "/etc/systemd/system/docker.service.d/vla-provision-proxy.env\t600\tghi",
+      "@@vla-rc 0",
+    ].join("\n");
+    const ctx = context("debian12-done", {
+      facts: facts("debian12-done", probe),
+      decisions: { proxy: "remove" },
+    });
+    expect(actionsOf("proxy-settings", ctx)).toEqual([
+      {
+        kind: "retire-file",
+        path: "/etc/apt/apt.conf.d/95vla-provision-proxy",
+        reason: "--proxy none",
+      },
+      {
+        kind: "retire-file",
+        path: "/etc/systemd/system/docker.service.d/vla-provision-proxy.conf",
+        reason: "--proxy none",
+      },
+      {
+        kind: "retire-file",
+        path: "/etc/systemd/system/docker.service.d/vla-provision-proxy.env",
+        reason: "--proxy none",
+      },
+      { kind: "restart-docker", init: "systemd", reloadUnits: true },
+    ]);
+    expect(
+      doneReason("proxy-settings", context("debian12-done", { decisions: { proxy: "remove" } })),
+    ).toBe("the host holds no proxy setting of the tool's (--proxy none)");
+  });
+
+  it("a proxy from the environment of a local run is named in the plan", () => {
+    const actions = actionsOf(
+      "proxy-settings",
+      context("debian12-done", { decisions: withProxy(lab, "your environment") }),
+    );
+    expect(actions[0]).toEqual({
+      kind: "note",
+      text: "the proxy http://proxy.lab:3128 comes from your environment (https_proxy/http_proxy); --proxy none keeps none",
     });
   });
 });

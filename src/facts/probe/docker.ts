@@ -15,10 +15,17 @@ section docker-client
 if [ "$probe_details" = 1 ] && have docker; then bounded docker --version 2>/dev/null; rc $?; else rc 127; fi
 section docker-server
 if have docker; then
-  bounded_root docker info --format '{{.ServerVersion}}|{{json .Runtimes}}|{{json .RegistryConfig.Mirrors}}' 2>&1
+  info=$(bounded_root docker info --format '{{.ServerVersion}}|{{json .Runtimes}}|{{json .RegistryConfig.Mirrors}}|{{.DockerRootDir}}|{{.Images}}|{{.Containers}}|{{.Driver}}|{{.HTTPSProxy}}|{{.HTTPProxy}}' 2>&1)
   server_rc=$?
+  printf '%s\n' "$info"
 fi
 rc $server_rc
+section docker-volumes
+# Each volume is a directory of its own under the data root's volumes/ (metadata.db beside them).
+if [ "$server_rc" = 0 ] && { [ "$uid" = 0 ] || [ -n "$SUDO" ]; }; then
+  root=$(printf '%s' "$info" | cut -d'|' -f4)
+  bounded_root find "$root/volumes" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l; rc $?
+else rc 127; fi
 section docker-containers
 if [ "$server_rc" = 0 ]; then bounded_root docker ps --format '{{.Names}}' 2>/dev/null; rc $?; else rc 127; fi
 section docker-images
@@ -30,6 +37,9 @@ if [ "$probe_details" = 1 ] && [ "$server_rc" = 0 ] && { [ "$uid" = 0 ] || [ -n 
         ...parseDocker(read.section("docker-client"), read.section("docker-server")),
         images: read.ok("docker-images") ? read.lines("docker-images") : [],
         runningContainers: read.ok("docker-containers") ? read.lines("docker-containers") : [],
+        ...(read.ok("docker-volumes")
+          ? { volumeCount: Number(read.body("docker-volumes").trim()) || 0 }
+          : {}),
       },
     };
   },
@@ -38,15 +48,32 @@ if [ "$probe_details" = 1 ] && [ "$server_rc" = 0 ] && { [ "$uid" = 0 ] || [ -n 
 function parseDocker(
   client: Section | undefined,
   server: Section | undefined,
-): Omit<Facts["docker"], "images" | "runningContainers"> {
-  const docker: Omit<Facts["docker"], "images" | "runningContainers"> = {
+): Omit<Facts["docker"], "images" | "runningContainers" | "volumeCount"> {
+  const docker: Omit<Facts["docker"], "images" | "runningContainers" | "volumeCount"> = {
     runtimes: [],
     mirrors: [],
   };
   if (client?.code === 0) docker.clientVersion = /version\s+([^\s,]+)/i.exec(client.body)?.[1];
   if (server?.code === 0) {
-    const [version = "", runtimes = "{}", mirrors = "[]"] = server.body.trim().split("|");
+    const [
+      version = "",
+      runtimes = "{}",
+      mirrors = "[]",
+      root,
+      images,
+      containers,
+      driver,
+      httpsProxy,
+      httpProxy,
+    ] = server.body.trim().split("|");
     docker.serverVersion = version;
+    // dockerd masks credentials itself (xxxxx:xxxxx@); replaced the tool's way all the same.
+    const proxy = httpsProxy || httpProxy;
+    if (proxy) docker.proxy = proxy.replace(/\/\/[^@/]*@/, "//[credentials]@");
+    if (root) docker.rootDir = root;
+    if (images !== undefined) docker.imageCount = Number(images) || 0;
+    if (containers !== undefined) docker.containerCount = Number(containers) || 0;
+    if (driver) docker.storageDriver = driver;
     docker.runtimes = Object.keys(safeJson(runtimes) ?? {});
     docker.mirrors = (safeJson(mirrors) as string[] | null) ?? [];
   } else if (server?.code === TIMED_OUT) {

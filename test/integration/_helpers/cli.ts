@@ -18,13 +18,13 @@ export interface CliResult {
  */
 export async function runCli(
   args: string[],
-  options: { input?: string; timeoutMs?: number; node?: string } = {},
+  options: { input?: string; timeoutMs?: number; node?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const result = await execa(options.node ?? "node", [CLI, ...args], {
     input: options.input ?? "",
     reject: false,
     timeout: options.timeoutMs ?? 900_000,
-    env: { CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "" },
+    env: { CI: "1", NO_COLOR: "1", SSH_AUTH_SOCK: "", ...options.env },
   });
   const stdout = String(result.stdout);
   let report: RunReport | undefined;

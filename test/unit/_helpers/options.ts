@@ -15,6 +15,8 @@ export const TEST_OPTIONS: ProvisionOptions = {
   nvidiaRepo: OFFICIAL.nvidiaRepo,
   nvidiaKeyFingerprint: OFFICIAL.nvidiaKeyFingerprint,
   registryMirrors: [],
+  logRotation: true,
+  moveData: false,
   helloImage: OFFICIAL.helloImage,
   aptLockWaitMs: 600_000,
   notices: [],

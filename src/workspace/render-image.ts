@@ -1,0 +1,71 @@
+import type { WorkspaceDecisions } from "./decisions.js";
+
+/** Dockerfile: the team's own image, layered from what changes least to what changes most. */
+export function renderDockerfile(d: WorkspaceDecisions): string {
+  return [
+    "# syntax=docker/dockerfile:1",
+    "# The project's own image: ./run_docker.sh --build, or docker compose --profile app up --build app.",
+    "# Written by vla-provision workspace.",
+    `ARG BASE_IMAGE=${d.image}`,
+    "FROM ${BASE_IMAGE}",
+    "",
+    "# System packages first: they change least, so this layer is rebuilt least.",
+    "RUN apt-get update \\",
+    "  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\",
+    "     git ffmpeg libgl1 libglib2.0-0 \\",
+    "  && rm -rf /var/lib/apt/lists/*",
+    "",
+    "# A user with your UID:GID (build args), so what it writes in a mounted /workspace is yours.",
+    "ARG USER_UID=1000",
+    "ARG USER_GID=1000",
+    'RUN groupadd --non-unique --gid "$USER_GID" app \\',
+    '  && useradd --non-unique --create-home --uid "$USER_UID" --gid "$USER_GID" app',
+    "",
+    "WORKDIR /workspace",
+    "# The requirements before the code: a code change does not reinstall every package.",
+    "COPY requirements.txt ./",
+    "RUN --mount=type=cache,target=/root/.cache/pip python -m pip install -r requirements.txt",
+    "",
+    "# The code last: it changes most.",
+    "COPY --chown=app:app . .",
+    "USER app",
+    "# Where pip --user puts commands; set here rather than in a .bashrc that only shells read.",
+    "ENV PATH=/home/app/.local/bin:${PATH}",
+    "",
+  ].join("\n");
+}
+
+/** .dockerignore: what stays out of the build context (models, data, caches, logs, .git). */
+export function renderDockerignore(): string {
+  return [
+    "# Kept out of the image build: big or private files, and what the launchers mount instead.",
+    "# Written by vla-provision workspace.",
+    ".git",
+    ".env",
+    ".vla-provision",
+    ".local",
+    ".cache",
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.ipynb_checkpoints",
+    "# Models and checkpoints",
+    "models",
+    "checkpoints",
+    "**/*.ckpt",
+    "**/*.pt",
+    "**/*.pth",
+    "**/*.safetensors",
+    "**/*.bin",
+    "**/*.onnx",
+    "# Datasets",
+    "data",
+    "datasets",
+    "# Runs and logs",
+    "outputs",
+    "runs",
+    "wandb",
+    "logs",
+    "**/*.log",
+    "",
+  ].join("\n");
+}
