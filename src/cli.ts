@@ -603,6 +603,37 @@ function writeOneLine(text: string, write: (text: string) => void): void {
   write(`${text.trim().replace(/\s*\n\s*/g, " ")}\n`);
 }
 
+/** The subcommands, in --help's order; a run without one provisions. */
+const SUBCOMMANDS: {
+  name: Exclude<CommandName, "provision">;
+  usage: string;
+  description: string;
+}[] = [
+  {
+    name: "plan",
+    usage: "plan",
+    description:
+      "what a run would change on each host, changing nothing: as --dry-run shows it (text), as JSON, or as one POSIX shell script to review (sh)",
+  },
+  {
+    name: "doctor",
+    usage: "doctor",
+    description: "read-only: print what the tool sees on each host (one probe)",
+  },
+  {
+    name: "cloud-init",
+    usage: "cloud-init",
+    description:
+      "print #cloud-config user-data that provisions a new machine on its first boot: it downloads the standalone executable (SHA-256 pinned), runs it with these options plus --json --yes, and leaves the report in /var/log/vla-provision.json",
+  },
+  {
+    name: "workspace",
+    usage: "workspace [dir]",
+    description:
+      "write a GPU container set-up for a project into dir (default: the current directory; relative to the home directory over SSH), as the login user: run_docker.sh, compose.yaml, Dockerfile, .dockerignore, .env, scripts/setup.sh, fitted to the GPUs, the driver and the disks",
+  },
+];
+
 export function buildProgram(onInvoke: (invocation: Invocation) => void): Command {
   const program = addOptions(new Command("vla-provision"), "provision")
     .description(
@@ -614,51 +645,22 @@ export function buildProgram(onInvoke: (invocation: Invocation) => void): Comman
     .exitOverride()
     .configureOutput({ outputError: writeOneLine })
     .addHelpText("after", EXAMPLES);
-  addOptions(
-    program
-      .command("plan")
-      .description(
-        "what a run would change on each host, changing nothing: as --dry-run shows it (text), as JSON, or as one POSIX shell script to review (sh)",
-      ),
-    "plan",
-  ).action((_raw: RawOptions, plan: Command) =>
-    onInvoke({ command: "plan", raw: withOptionsBeforeCommand(plan) }),
-  );
-  addOptions(
-    program
-      .command("doctor")
-      .description("read-only: print what the tool sees on each host (one probe)"),
-    "doctor",
-  ).action((_raw: RawOptions, doctor: Command) =>
-    onInvoke({ command: "doctor", raw: withOptionsBeforeCommand(doctor) }),
-  );
-  addOptions(
-    program
-      .command("cloud-init")
-      .description(
-        "print #cloud-config user-data that provisions a new machine on its first boot: it downloads the standalone executable (SHA-256 pinned), runs it with these options plus --json --yes, and leaves the report in /var/log/vla-provision.json",
-      ),
-    "cloud-init",
-  ).action((_raw: RawOptions, cloudInit: Command) =>
-    onInvoke({ command: "cloud-init", raw: withOptionsBeforeCommand(cloudInit) }),
-  );
-  addOptions(
-    program
-      .command("workspace [dir]")
-      .description(
-        "write a GPU container set-up for a project into dir (default: the current directory; relative to the home directory over SSH), as the login user: run_docker.sh, compose.yaml, Dockerfile, .dockerignore, .env, scripts/setup.sh, fitted to the GPUs, the driver and the disks",
-      ),
-    "workspace",
-  ).action((dir: string | undefined, _raw: RawOptions, workspace: Command) =>
-    onInvoke({ command: "workspace", raw: withOptionsBeforeCommand(workspace), dir }),
-  );
+  for (const { name, usage, description } of SUBCOMMANDS) {
+    const command = addOptions(program.command(usage).description(description), name);
+    // commander passes the positional arguments first, then the options and the command itself.
+    command.action((...args: unknown[]) => {
+      const self = args.at(-1) as Command;
+      const dir = name === "workspace" ? (args[0] as string | undefined) : undefined;
+      onInvoke({ command: name, raw: withOptionsBeforeCommand(self), ...(dir ? { dir } : {}) });
+    });
+  }
   // The program takes no arguments: one here is a mistyped command, which commander would only
   // call an excess argument because the program has an action of its own.
   program.allowExcessArguments().action((raw: RawOptions) => {
     const [unknown] = program.args;
     if (unknown !== undefined)
       program.error(
-        `error: unknown command '${unknown}' (the commands are plan, doctor, cloud-init and workspace)`,
+        `error: unknown command '${unknown}' (the commands are ${SUBCOMMANDS.map((c) => c.name).join(", ")})`,
         {
           code: "commander.unknownCommand",
           exitCode: 2,
