@@ -12,7 +12,7 @@ import { type Decisions, initialDecisions } from "../../src/decisions.js";
 import type { PlanContext, Step, StepPlan } from "../../src/engine/step.js";
 import { type Facts, parseProbe } from "../../src/facts/facts.js";
 import type { ProvisionOptions } from "../../src/options.js";
-import { STEPS } from "../../tasks/index.js";
+import { PIPELINE, STEPS } from "../../tasks/index.js";
 import { TEST_OPTIONS } from "./_helpers/options.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/steps");
@@ -755,5 +755,78 @@ describe("proxy-settings", () => {
       kind: "note",
       text: "the proxy http://proxy.lab:3128 comes from your environment (https_proxy/http_proxy); --proxy none keeps none",
     });
+  });
+});
+
+describe("the pipeline's steps", () => {
+  it("each has its id, kind and restart flag, in the pipeline's order", () => {
+    expect(PIPELINE.steps).toBe(STEPS);
+    expect(STEPS.map((s) => [s.id, s.kind, s.restartsDockerd === true])).toEqual([
+      ["docker-conflicts", "change", true],
+      ["docker-prerequisites", "change", false],
+      ["docker-key", "change", false],
+      ["docker-source", "change", false],
+      ["docker-packages", "change", true],
+      ["docker-service", "change", false],
+      ["docker-group", "change", false],
+      ["proxy-settings", "change", true],
+      ["daemon-settings", "change", true],
+      ["nvidia-key", "change", false],
+      ["nvidia-source", "change", false],
+      ["nvidia-packages", "change", false],
+      ["nvidia-runtime", "change", true],
+      ["verify-hello", "verify", false],
+      ["verify-cuda", "verify", false],
+    ]);
+  });
+
+  it("each has a title of its own, a sentence a person reads in the plan", () => {
+    for (const s of STEPS) expect(s.title, s.id).toMatch(/^[A-Z][^\n]{15,}$/);
+    expect(new Set(STEPS.map((s) => s.title)).size).toBe(STEPS.length);
+  });
+
+  it("proxy-settings is skipped, with the reason, when no proxy is asked for or found", () => {
+    expect(planOf("proxy-settings", context("debian12-done"))).toEqual({
+      skipped: "no proxy (--proxy, or https_proxy in a local run)",
+    });
+  });
+});
+
+describe("nvidia-source on a host with sources from older guides", () => {
+  const extra = (path: string, line: string) =>
+    [`@@vla apt-source ${path}`, line, "@@vla-rc 0"].join("\n");
+
+  it("retires an entry for NVIDIA's repository (official, legacy or under it) kept elsewhere", () => {
+    for (const line of [
+      "deb https://nvidia.github.io/nvidia-docker/ubuntu22.04/$(ARCH) /",
+      "deb https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /",
+      "deb http://nvidia.github.io/nvidia-container-runtime/stable/deb/$(ARCH) /",
+    ]) {
+      const ctx = context("debian12-gpu-done", {
+        facts: facts(
+          "debian12-gpu-done",
+          extra("/etc/apt/sources.list.d/nvidia-docker.list", line),
+        ),
+      });
+      expect(actionsOf("nvidia-source", ctx), line).toEqual([
+        expect.objectContaining({
+          kind: "retire-file",
+          path: "/etc/apt/sources.list.d/nvidia-docker.list",
+        }),
+      ]);
+    }
+  });
+
+  it("leaves other projects under nvidia.github.io alone", () => {
+    for (const line of [
+      "deb https://nvidia.github.io/other-project/stable/deb/$(ARCH) /",
+      "deb https://nvidia.github.io/libnvidia-container-tools/deb /",
+      "deb https://mirror.example/nvidia.github.io/libnvidia-container/stable/deb/$(ARCH) /",
+    ]) {
+      const ctx = context("debian12-gpu-done", {
+        facts: facts("debian12-gpu-done", extra("/etc/apt/sources.list.d/other.list", line)),
+      });
+      expect(planOf("nvidia-source", ctx), line).toMatchObject({ done: true });
+    }
   });
 });
