@@ -3,6 +3,7 @@ import { DPKG_CONFIGURE_PENDING, installedVersion, interruptedDpkg } from "./apt
 import { decideCudaImage, resolvePins } from "./decisions.js";
 import { describeOs, unsupportedReason } from "./distro.js";
 import { configuredDataRoot } from "./docker/daemon-settings.js";
+import { dataRootContents } from "./docker/data-root.js";
 import { collateralRemovals, DOCKER_PACKAGES } from "./docker/repository.js";
 import type { StepContext } from "./engine/step.js";
 import { RefusedError, UsageError } from "./errors.js";
@@ -81,27 +82,6 @@ function checkDataRoot(facts: Facts, wanted: string | undefined, moveData: boole
       `--data-root ${wanted}: dockerd's data root ${current} holds ${held}; switching would hide them. Add --move-data to copy them over (dockerd stops meanwhile; ${current} is kept), or leave out --data-root`,
     );
 }
-
-/** "2 image(s), 1 volume(s)"; "" when there is nothing; undefined when it cannot be told. */
-export function dataRootContents(facts: Facts): string | undefined {
-  const { imageCount, containerCount, volumeCount, serverVersion } = facts.docker;
-  if (!serverVersion)
-    return ENGINE_PACKAGES.some((name) => installedVersion(facts, name)) ? undefined : "";
-  if (imageCount === undefined || containerCount === undefined || volumeCount === undefined)
-    return undefined;
-  const counts: [number, string][] = [
-    [imageCount, "image(s)"],
-    [containerCount, "container(s)"],
-    [volumeCount, "volume(s)"],
-  ];
-  return counts
-    .filter(([count]) => count > 0)
-    .map(([count, what]) => `${count} ${what}`)
-    .join(", ");
-}
-
-/** Packages that bring a dockerd of their own, with a data root that may hold data. */
-const ENGINE_PACKAGES = ["docker-ce", "docker.io", "moby-engine"];
 
 function checkTargetUser(ctx: StepContext): void {
   if (ctx.facts.targetUser) return;

@@ -6,9 +6,9 @@ import {
   mergeDaemonSettings,
   type WantedDaemonSettings,
 } from "../src/docker/daemon-settings.js";
+import { dataRootContents } from "../src/docker/data-root.js";
 import { done, type PlanContext, type Step, todo } from "../src/engine/step.js";
 import { StepError } from "../src/errors.js";
-import { dataRootContents } from "../src/preflight.js";
 import { daemonConfig } from "./lib/daemon-config.js";
 import { initSystem } from "./lib/init.js";
 

@@ -6,6 +6,8 @@ import {
   LOG_ROTATION,
   mergeDaemonSettings,
 } from "../../src/docker/daemon-settings.js";
+import { dataRootContents } from "../../src/docker/data-root.js";
+import type { Facts } from "../../src/facts/facts.js";
 
 const NOTHING = { registryMirrors: [], logRotation: false };
 
@@ -70,5 +72,28 @@ describe("dockerd's settings, merged into daemon.json", () => {
       config: first.config,
       changes: [],
     });
+  });
+});
+
+describe("what the data root holds", () => {
+  const facts = (docker: Partial<Facts["docker"]>, installed: string[] = []) =>
+    ({
+      docker: { runtimes: [], mirrors: [], images: [], runningContainers: [], ...docker },
+      packages: new Map(installed.map((name) => [name, { name, installed: true, version: "1" }])),
+    }) as unknown as Facts;
+
+  it("counts images, containers and volumes; empty is empty", () => {
+    const held = { serverVersion: "28.0.0", imageCount: 2, containerCount: 0, volumeCount: 1 };
+    expect(dataRootContents(facts(held))).toBe("2 image(s), 1 volume(s)");
+    expect(dataRootContents(facts({ ...held, imageCount: 0, volumeCount: 0 }))).toBe("");
+  });
+
+  it("cannot tell when dockerd is installed but silent, or the volumes could not be read", () => {
+    expect(dataRootContents(facts({}, ["docker-ce"]))).toBeUndefined();
+    expect(dataRootContents(facts({}, ["docker.io"]))).toBeUndefined();
+    expect(dataRootContents(facts({}))).toBe("");
+    expect(
+      dataRootContents(facts({ serverVersion: "28.0.0", imageCount: 0, containerCount: 0 })),
+    ).toBeUndefined();
   });
 });
