@@ -52,24 +52,29 @@ export async function runPipeline(
 ): Promise<void> {
   const stream = options.toStderr ? process.stderr : process.stdout;
   const live = options.live ?? (Boolean(stream.isTTY) && !process.env.CI);
-  const stepOptions = { ...options, live };
-  const hostTasks: ListrTask[] = runs.map((run) => ({
-    title: run.report.target,
-    task: (_ctx, task) =>
-      task.newListr(
-        [
-          {
-            title: "Preflight",
-            task: (_c, preflightTask) => runPreflight(run, preflight, preflightTask),
-          },
-          ...steps.map((step) => ({
-            title: step.title,
-            task: (_c: unknown, stepTask: Task) => runStep(run, step, stepTask, stepOptions),
-          })),
-        ],
-        { concurrent: false, exitOnError: true },
-      ),
-  }));
+  // A log of several hosts interleaves their lines: each line names its host.
+  const named = runs.length > 1 && !live;
+  const hostTasks: ListrTask[] = runs.map((run) => {
+    const prefix = named ? `${run.report.target}: ` : "";
+    const stepOptions = { ...options, live, prefix };
+    return {
+      title: run.report.target,
+      task: (_ctx, task) =>
+        task.newListr(
+          [
+            {
+              title: `${prefix}Preflight`,
+              task: (_c, preflightTask) => runPreflight(run, preflight, preflightTask, prefix),
+            },
+            ...steps.map((step) => ({
+              title: `${prefix}${step.title}`,
+              task: (_c: unknown, stepTask: Task) => runStep(run, step, stepTask, stepOptions),
+            })),
+          ],
+          { concurrent: false, exitOnError: true },
+        ),
+    };
+  });
 
   const processOutput = new ProcessOutput(stream, process.stderr);
   const logger = new ListrLogger({ useIcons: true, processOutput });
@@ -101,13 +106,18 @@ export async function runPipeline(
   });
 }
 
-async function runPreflight(run: HostRun, preflight: Preflight, task: Task): Promise<void> {
+async function runPreflight(
+  run: HostRun,
+  preflight: Preflight,
+  task: Task,
+  prefix: string,
+): Promise<void> {
   run.ctx.log = (line) => {
-    task.output = line;
+    task.output = withPrefix(prefix, line);
   };
   try {
     const summary = await preflight(run.ctx);
-    task.title = `Preflight: ${summary}`;
+    task.title = `${prefix}Preflight: ${summary}`;
   } catch (error) {
     const message = run.ctx.host.scrub(messageOf(error));
     run.report.ok = false;
@@ -121,9 +131,10 @@ async function runStep(
   run: HostRun,
   step: Step,
   task: Task,
-  options: RunnerOptions,
+  options: RunnerOptions & { prefix?: string },
 ): Promise<void> {
   const { ctx, report } = run;
+  const prefix = options.prefix ?? "";
   const started = Date.now();
   const record = (status: StepReport["status"], extra: Partial<StepReport> = {}) => {
     report.steps.push({
@@ -136,10 +147,10 @@ async function runStep(
   };
   const progress = progressFilter(options.live ?? false);
   ctx.log = (line) => {
-    task.output = line;
+    task.output = withPrefix(prefix, line);
   };
   const output = (chunk: string) => {
-    for (const line of progress(chunk)) task.output = line;
+    for (const line of progress(chunk)) task.output = withPrefix(prefix, line);
   };
   // Where this step's commands start in the host's transcript, once it runs them.
   let from: number | undefined;
@@ -177,11 +188,11 @@ async function runStep(
         actions: JSON.parse(scrub(JSON.stringify(plan.actions))),
         commands: scriptsOf(plan.actions, env).map(scrub),
       });
-      task.title = `${step.title} (planned)`;
-      task.output = shown;
+      task.title = `${prefix}${step.title} (planned)`;
+      task.output = withPrefix(prefix, shown);
       return;
     }
-    if (options.verbose) task.output = shown;
+    if (options.verbose) task.output = withPrefix(prefix, shown);
     from = ctx.host.transcript.length;
     const exec = { ...ctx, env, output };
     // A change step's re-check reads only what its actions can change, in the same round trip as
@@ -221,6 +232,11 @@ async function runStep(
     report.exitCode = 1;
     throw new Error(message);
   }
+}
+
+/** Every line of `text` led by the host's name (in a log of several hosts). */
+function withPrefix(prefix: string, text: string): string {
+  return prefix ? text.replace(/^/gm, prefix) : text;
 }
 
 /** What turning this host's actions into commands needs. */

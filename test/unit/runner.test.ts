@@ -413,6 +413,32 @@ describe("runPipeline", () => {
     expect(arrived).toBe(2);
   }, 60_000);
 
+  it("in a log of several hosts, every line names its host; a single host's lines do not", async () => {
+    const logged = async (runs: HostRun[]) => {
+      const lines: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string) => {
+        lines.push(String(chunk));
+        return true;
+      }) as typeof process.stderr.write;
+      try {
+        await runPipeline(runs, [fileStep("named.conf")], preflightOk, RUN);
+      } finally {
+        process.stderr.write = write;
+      }
+      return lines
+        .join("")
+        .split("\n")
+        .filter((line) => /Write named\.conf|Preflight/.test(line));
+    };
+    const two = await logged([hostRun("a", tempDir()), hostRun("b", tempDir())]);
+    expect(two.length).toBeGreaterThanOrEqual(4);
+    for (const line of two) expect(line).toMatch(/\] (a|b): (Write named\.conf|Preflight)/);
+    const one = await logged([hostRun("c", tempDir())]);
+    expect(one.length).toBeGreaterThanOrEqual(2);
+    for (const line of one) expect(line).not.toMatch(/\] c: /);
+  });
+
   it("runs no step when preflight refuses, and records exit code 3", async () => {
     const dir = tempDir();
     const run = hostRun("local", dir);
