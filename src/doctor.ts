@@ -149,6 +149,7 @@ export function describeFacts(
     nvidiaContainerToolkit: facts.nvidiaCtkVersion ?? null,
     imageWarnings: gpus.length ? images.flatMap((image) => warnForImage(image, gpus)) : [],
     aptLocks: facts.aptLocks,
+    containerLimits: facts.containerLimits ?? null,
     freeDiskMiB: Object.fromEntries(
       Object.entries(facts.freeDiskKb).map(([m, kb]) => [m, Math.round(kb / 1024)]),
     ),

@@ -1,6 +1,7 @@
 // apt as the test bed needs it: Debian 12's archive. On a Debian 12 machine that is the machine's
 // own apt; elsewhere (an Ubuntu CI runner) a private apt configuration of its own lists, pointed at
-// the Debian archive debootstrap uses and checked with Debian's archive keyring.
+// the Debian archive debootstrap uses and checked with Debian's archive keyring. Packages of another
+// release (Debian 13's docker-compose) always come through lists of the test bed's own.
 import fs from "node:fs";
 import path from "node:path";
 import { paths } from "./paths.mjs";
@@ -18,6 +19,7 @@ function isDebianBookworm() {
 }
 
 let prepared;
+const preparedSuites = new Map();
 
 /** The `-o` options every apt-get call of the test bed takes (none on Debian 12 itself). */
 export async function debianAptOptions() {
@@ -26,10 +28,17 @@ export async function debianAptOptions() {
   return prepared;
 }
 
-async function preparePrivateApt() {
+/** The `-o` options of apt-get calls that read Debian release `suite` ("trixie"). */
+export async function debianSuiteAptOptions(suite) {
+  if (suite === "bookworm") return debianAptOptions();
+  if (!preparedSuites.has(suite)) preparedSuites.set(suite, preparePrivateApt(suite));
+  return preparedSuites.get(suite);
+}
+
+async function preparePrivateApt(suite = "bookworm") {
   if (!fs.existsSync(KEYRING))
     throw new Error(`${KEYRING} is missing: install the debian-archive-keyring package`);
-  const root = path.join(paths.cache, "debian-apt");
+  const root = path.join(paths.cache, suite === "bookworm" ? "debian-apt" : `debian-apt-${suite}`);
   const parts = path.join(root, "sources.list.d");
   for (const dir of [
     parts,
@@ -42,8 +51,8 @@ async function preparePrivateApt() {
   fs.writeFileSync(
     list,
     [
-      `deb [signed-by=${KEYRING}] ${mirror} bookworm main`,
-      `deb [signed-by=${KEYRING}] ${mirror} bookworm-updates main`,
+      `deb [signed-by=${KEYRING}] ${mirror} ${suite} main`,
+      `deb [signed-by=${KEYRING}] ${mirror} ${suite}-updates main`,
       "",
     ].join("\n"),
   );
@@ -65,7 +74,7 @@ async function preparePrivateApt() {
   ];
   if (!fs.existsSync(path.join(root, "state", "status")))
     fs.writeFileSync(path.join(root, "state", "status"), "");
-  log(`Debian 12 packages from ${mirror}, with apt lists of the test bed's own (${root})`);
+  log(`Debian ${suite} packages from ${mirror}, with apt lists of the test bed's own (${root})`);
   await $`timeout 600 apt-get update -q ${options}`;
   return options;
 }

@@ -2,7 +2,8 @@
 //   docker/linux/{debian,ubuntu}/   the layout of download.docker.com/linux/{debian,ubuntu}
 //   nvidia/libnvidia-container/     the layout of nvidia.github.io/libnvidia-container
 // The Docker packages repackage Debian 12's docker.io, containerd and runc, so a real dockerd runs
-// on the hosts; the NVIDIA packages are test doubles that keep nvidia-ctk's documented interface.
+// on the hosts, and Debian 13's docker-compose (Compose v2) as docker-compose-plugin; the NVIDIA
+// packages are test doubles that keep nvidia-ctk's documented interface.
 import fs from "node:fs";
 import path from "node:path";
 import { buildDeb } from "./debpkg.mjs";
@@ -25,7 +26,8 @@ export const DOCKER_DISTROS = [
 export const DOCKER_VERSIONS = ["20.10.24", "20.10.25"];
 export const CONTAINERD_VERSION = "1.6.20-1";
 export const BUILDX_VERSION = "0.10.5";
-export const COMPOSE_VERSION = "2.18.1";
+/** docker-compose-plugin carries the Compose v2 binary of this Debian release's docker-compose. */
+export const COMPOSE_SOURCE = { name: "docker-compose", suite: "trixie" };
 export const NVIDIA_VERSIONS = ["1.17.8-1", "1.18.0-1"];
 
 const STAND_IN = "Test-bed stand-in built by the vla-provision test bed from Debian 12's packages:";
@@ -37,6 +39,7 @@ export function reposHash(fingerprints) {
     "repos v1",
     ...fingerprints,
     SOURCE_DEBS.join(","),
+    `${COMPOSE_SOURCE.name}@${COMPOSE_SOURCE.suite}`,
     `file:${path.join(import.meta.dirname, "repos.mjs")}`,
     `file:${path.join(import.meta.dirname, "debpkg.mjs")}`,
     `file:${path.join(assetsDir, "repos")}`,
@@ -62,7 +65,15 @@ async function unpack(deb, dir) {
 async function sourceTrees() {
   const [dockerIo, containerd, runc, tini] = await ensureDebs(SOURCE_DEBS);
   const base = path.join(paths.build, "src-debs");
+  const [compose] = await ensureDebs([COMPOSE_SOURCE.name], { suite: COMPOSE_SOURCE.suite });
+  // "2.26.1-4" -> "2.26.1"
+  const composeVersion = (await $`dpkg-deb -f ${compose} Version`).stdout
+    .trim()
+    .replace(/^\d+:/, "")
+    .replace(/-[^-]*$/, "");
   return {
+    compose: await unpack(compose, path.join(base, "docker-compose")),
+    composeVersion,
     dockerIo: await unpack(dockerIo, path.join(base, "docker.io")),
     containerd: await unpack(containerd, path.join(base, "containerd")),
     runc: await unpack(runc, path.join(base, "runc")),
@@ -174,6 +185,23 @@ Do not install it outside the test bed.`,
       },
     });
   }
+  pkgs.push({
+    name: "docker-compose-plugin",
+    version: `${src.composeVersion}-1~${distro.suffix}`,
+    maintainer: DOCKER_MAINTAINER,
+    homepage: "https://www.docker.com",
+    description: `Docker Compose (V2) plugin for the Docker CLI
+Test-bed stand-in built by the vla-provision test bed: the Compose v2 binary of Debian 13's
+docker-compose ${src.composeVersion}, at the path Docker's package puts it.
+Do not install it outside the test bed.`,
+    fields: { Depends: "libc6 (>= 2.34)", Enhances: "docker-ce-cli" },
+    files: [
+      exe(
+        path.join(src.compose, "usr/libexec/docker/cli-plugins/docker-compose"),
+        "usr/libexec/docker/cli-plugins/docker-compose",
+      ),
+    ],
+  });
   const plugins = [
     {
       name: "docker-buildx-plugin",
@@ -181,13 +209,6 @@ Do not install it outside the test bed.`,
       upstream: BUILDX_VERSION,
       short: "Docker Buildx",
       versionLine: `github.com/docker/buildx v${BUILDX_VERSION} 0000000`,
-    },
-    {
-      name: "docker-compose-plugin",
-      plugin: "compose",
-      upstream: COMPOSE_VERSION,
-      short: "Docker Compose",
-      versionLine: `Docker Compose version v${COMPOSE_VERSION}`,
     },
   ];
   for (const p of plugins) {
@@ -403,7 +424,7 @@ async function buildRepos(timings) {
     return keys;
   }
   const src = await timed(
-    "repos: fetch and unpack Debian's docker.io, containerd, runc",
+    "repos: fetch and unpack Debian's docker.io, containerd, runc, docker-compose",
     sourceTrees,
     timings,
   );

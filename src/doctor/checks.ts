@@ -9,6 +9,7 @@ import { chooseCudaImage } from "../nvidia/cuda-image.js";
 import { warnForImage } from "../nvidia/image-warnings.js";
 import type { ProvisionOptions } from "../options.js";
 import { MIN_FREE_KB, needsDockerPackages } from "../preflight.js";
+import { vlaChecks } from "./vla-checks.js";
 
 /**
  * ok: nothing to do. warning: works, but worth knowing. missing: a run of vla-provision sets it up.
@@ -24,6 +25,8 @@ export interface Check {
   found: string;
   /** The command or flag that fixes it (absent when ok). */
   fix?: string;
+  /** "vla": the VLA readiness part (what containers meet), shown under its own heading. */
+  part?: "vla";
 }
 
 export interface Readiness {
@@ -59,6 +62,7 @@ export function doctorChecks(input: CheckInput): Check[] {
     ...dataRootChecks(facts),
   ];
   if (options.nvidia) checks.push(...gpuChecks(facts, options));
+  checks.push(...vlaChecks(input));
   for (const section of facts.timedOut)
     checks.push({
       id: `timed-out-${section}`,
@@ -477,7 +481,8 @@ const MARK: Record<Verdict, string> = {
 
 /** The checklist as a person reads it: one line per check, the fix under it. */
 export function renderChecks(checks: readonly Check[]): string[] {
-  return checks.flatMap((check) => [
+  return checks.flatMap((check, i) => [
+    ...(check.part === "vla" && checks[i - 1]?.part !== "vla" ? ["  VLA readiness:"] : []),
     `  ${MARK[check.verdict]} ${check.title}: ${check.found}`,
     ...(check.fix ? [`              fix: ${check.fix}`] : []),
   ]);

@@ -4,6 +4,7 @@ import type { PackageState } from "./dpkg.js";
 import type { GpuState } from "./gpu.js";
 import type { OsRelease } from "./os-release.js";
 import { TIMED_OUT } from "./probe/constants.js";
+import type { ContainerLimits } from "./probe/container-limits.js";
 import { type SectionReader, sectionReader } from "./probe/definition.js";
 import type { Disk } from "./probe/disks.js";
 import type { DockerClientConfigFact, OwnedFileState } from "./probe/proxy.js";
@@ -111,6 +112,8 @@ export interface Facts {
   freeDiskKb: Record<string, number>;
   /** The real file systems, their free space and whether the login user can write there. */
   disks: Disk[];
+  /** doctor: /dev/shm and the limits containers inherit (absent when the probe did not read them). */
+  containerLimits?: ContainerLimits;
   /** The probe sections whose command did not answer within its bound (exit code 124). */
   timedOut: string[];
 }

@@ -19,6 +19,7 @@ import {
   snapDocker,
 } from "./probe/apt.js";
 import { APT_SIMULATION_TIMEOUT_S, PROBE_COMMAND_TIMEOUT_S } from "./probe/constants.js";
+import { containerLimits } from "./probe/container-limits.js";
 import type { AnySectionDef } from "./probe/definition.js";
 import { disks } from "./probe/disks.js";
 import { daemonJson, docker, dockerGroup, targetUser } from "./probe/docker.js";
@@ -58,6 +59,7 @@ export const SECTION_DEFS = [
   aptLocks,
   disk,
   disks,
+  containerLimits,
 ] as const satisfies readonly AnySectionDef[];
 
 export { identity as IDENTITY_SECTION };

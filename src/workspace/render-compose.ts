@@ -31,6 +31,8 @@ function sharedSettings(d: WorkspaceDecisions): string[] {
     );
   lines.push(
     "  # Pinned memory for fast host-GPU copies and NCCL; the stack NVIDIA's PyTorch containers ask for.",
+    "  # Where dockerd may not raise limits (Docker inside a container): in compose.override.yaml,",
+    "  # services: {dev: {ulimits: !reset {}}} (Compose 2.24+).",
     "  ulimits:",
     `    memlock: ${ULIMITS.memlock}`,
     `    stack: ${ULIMITS.stack}`,

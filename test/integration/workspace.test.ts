@@ -3,8 +3,6 @@
  * re-run that changes nothing, an edit kept with its diff, the GPU-less host's default image, and
  * the refusals (bad input before connecting, a root login).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkspaceReport } from "../../src/workspace/report.js";
 import { explain, runCli, sshFlags } from "./_helpers/cli.js";
@@ -24,12 +22,6 @@ const FILES = [
 function reportOf(stdout: string): WorkspaceReport {
   return JSON.parse(stdout) as WorkspaceReport;
 }
-
-/** The stand-in docker-compose-plugin of the test bed answers only `version`. */
-const COMPOSE_IS_A_DOUBLE = readFileSync(
-  resolve(import.meta.dirname, "../../scripts/testbed/assets/repos/docker/cli-plugin"),
-  "utf8",
-).includes("TEST DOUBLE");
 
 describe("workspace on a GPU host (test double: RTX 5090, driver 580.95.05)", () => {
   let host: TestHost;
@@ -123,16 +115,6 @@ describe("workspace on a GPU host (test double: RTX 5090, driver 580.95.05)", ()
     expect(refused.code, explain(refused)).toBe(3);
     expect(refused.stderr).toContain("has no kernels for NVIDIA GeForce RTX 5090");
   });
-
-  it.skipIf(COMPOSE_IS_A_DOUBLE)(
-    "docker compose config accepts compose.yaml on a provisioned host (skipped while the test bed's compose plugin is a test double; test/unit/workspace-render.test.ts runs a real Compose v2 given VLA_COMPOSE)",
-    async () => {
-      const provision = await runCli([...sshFlags(host), ...host.cliArgs, "--no-verify"]);
-      expect(provision.code, explain(provision)).toBe(0);
-      const config = await host.exec("su - ops -c 'cd vla-demo && docker compose config -q'");
-      expect(config.code, config.stderr).toBe(0);
-    },
-  );
 });
 
 describe("workspace on a host without a GPU", () => {

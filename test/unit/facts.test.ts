@@ -380,6 +380,7 @@ const SECTIONS_SINCE_CAPTURE = [
   "proxy-answers",
   "docker-config",
   "disks",
+  "container-limits",
 ];
 
 describe("the probe on this machine", () => {

@@ -1,6 +1,6 @@
 /** The generated files: valid shell and YAML, the flags the issue asks for, and stable text. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -131,6 +131,19 @@ describe("run_docker.sh and scripts/setup.sh", () => {
     const args = dockerArgs(dir, [], { GPUS: "0,1" });
     expect(args[args.indexOf("--gpus") + 1]).toBe('"device=0,1"');
     expect(args.at(-1)).toBe("bash");
+  });
+
+  it("VLA_ULIMITS replaces the --ulimit flags, and VLA_ULIMITS= drops them", () => {
+    const dir = writeWorkspace(BASE, true);
+    const none = dockerArgs(dir, ["true"], { VLA_ULIMITS: "" });
+    expect(none).not.toContain("--ulimit");
+    expect(none.slice(-2)).toEqual(["pytorch/pytorch:2.11.0-cuda13.0-cudnn9-runtime", "true"]);
+    const stack = dockerArgs(dir, ["true"], { VLA_ULIMITS: "--ulimit stack=67108864" });
+    expect(stack.filter((a) => a === "--ulimit")).toHaveLength(1);
+    expect(stack[stack.indexOf("--ulimit") + 1]).toBe("stack=67108864");
+    expect(readFileSync(join(dir, "run_docker.sh"), "utf8")).toContain(
+      "# VLA_ULIMITS (in the environment or .env) replaces the --ulimit flags",
+    );
   });
 
   it("a loopback proxy: builds and containers on the host's network, the proxy passed in", () => {
