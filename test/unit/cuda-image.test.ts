@@ -145,6 +145,46 @@ describe("chooseCudaImage", () => {
     });
   });
 
+  it("the choice does not depend on the GPUs' order; unreadable drivers and capabilities are left out", () => {
+    const box = [
+      gpu("NVIDIA GeForce RTX 4090", "575.57.08", "8.9", 0),
+      gpu("NVIDIA GeForce GTX 1080", "[N/A]", "6.1", 1),
+      gpu(RTX_5090, "580.95.05", "12.0", 2),
+      gpu("NVIDIA A100-SXM4-80GB", "580.95.05", "", 3),
+    ];
+    for (const order of [box, [...box].reverse(), [box[2], box[0], box[3], box[1]]]) {
+      const choice = chooseCudaImage(order as Gpu[]);
+      expect(choice).toMatchObject({
+        cuda: "12.9.1",
+        lowestDriver: "575.57.08",
+        highestComputeCapability: "12.0",
+      });
+      // The GTX 1080 (6.1) is below CUDA 13's floor: CUDA 12 whatever the order.
+      expect("reason" in choice && choice.reason).toContain("NVIDIA GeForce RTX 5090 (12.0)");
+    }
+  });
+
+  it("compute capability 10.0 counts as Blackwell; 7.5 is still in CUDA 13", () => {
+    expect(chooseCudaImage([gpu("NVIDIA B200", "570.124.06", "10.0")])).toMatchObject({
+      cuda: "12.8.1",
+    });
+    expect(chooseCudaImage([gpu("NVIDIA B200", "560.35.03", "10.0")])).toHaveProperty("error");
+    expect(chooseCudaImage([gpu("Tesla T4", "580.95.05", "7.5")])).toMatchObject({
+      cuda: "13.0.2",
+    });
+  });
+
+  it("an override without a GPU still names its CUDA version, or says it is unknown", () => {
+    expect(chooseCudaImage([], "nvidia/cuda:12.4.1-base-ubuntu22.04")).toEqual({
+      image: "nvidia/cuda:12.4.1-base-ubuntu22.04",
+      cuda: "12.4.1",
+      reason: "set by --cuda-image",
+      lowestDriver: "",
+      highestComputeCapability: "",
+    });
+    expect(chooseCudaImage([], "lab/cuda-tools:stable")).toMatchObject({ cuda: "unknown" });
+  });
+
   it("has nothing to choose without GPUs", () => {
     expect(chooseCudaImage([])).toEqual({
       error: "No NVIDIA GPU with a readable driver version: no CUDA image to choose.",
@@ -208,5 +248,23 @@ describe("image tags", () => {
     expect(cudaVersionOfImage("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime")).toBe("12.4");
     expect(cudaVersionOfImage("vllm/vllm-openai:v0.9.0-cu128")).toBe("12.8");
     expect(cudaVersionOfImage("ubuntu:24.04")).toBeUndefined();
+  });
+
+  it.each([
+    ["nvidia/cuda:12.4-base", "12.4"],
+    ["registry.lab:5000/nvidia/cuda:12.6.3-runtime-ubuntu24.04", "12.6.3"],
+    ["lab/nvidia/cuda-tools:12.6.3", undefined],
+    ["mynvidia/cuda:12.6.3", undefined],
+    ["nvidia/cuda:latest", undefined],
+    ["lab/train:v2-CUDA_12.1.1", "12.1.1"],
+    ["lab/train:cuda-12.6", "12.6"],
+    ["lab/train:cuda12", undefined],
+    ["lab/train:cu121", "12.1"],
+    ["lab/train:torch2.5.cu124.py311", "12.4"],
+    ["lab/train:xcu121", undefined],
+    ["lab/train:cu1210", undefined],
+    ["lab/train:cu121x", undefined],
+  ])("%s names CUDA %s", (image, cuda) => {
+    expect(cudaVersionOfImage(image)).toBe(cuda);
   });
 });
