@@ -27,7 +27,13 @@ import {
 } from "./option-schema.js";
 import { OFFICIAL, type ProvisionOptions } from "./options.js";
 import { isFingerprint, normalizeFingerprint } from "./pgp.js";
-import { checkNoProxy, checkProxyUrl, DEFAULT_NO_PROXY, type ProxyRequest } from "./proxy.js";
+import {
+  checkNoProxy,
+  checkProxyUrl,
+  DEFAULT_NO_PROXY,
+  type ProxyRequest,
+  shownProxy,
+} from "./proxy.js";
 import type { AskPassword } from "./session.js";
 import { parseSshTarget } from "./ssh/target.js";
 import { uniqueTargets } from "./ssh/unique-targets.js";
@@ -247,7 +253,7 @@ function checkProxy(
 
 /** A mistyped proxy URL, shown without what could be its password. */
 function shownProxyInput(value: string): string {
-  return JSON.stringify(value.replace(/\/\/[^@/]*@/, "//[credentials]@"));
+  return JSON.stringify(shownProxy(value));
 }
 
 function mirrorPreset(name: string | undefined): MirrorPreset | undefined {

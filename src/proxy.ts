@@ -62,10 +62,8 @@ export function hasCredentials(setting: ProxySetting): boolean {
   return new URL(setting.url).username !== "";
 }
 
-/** The URL as it may be shown: credentials replaced. */
+/** The URL as it may be shown: credentials (user:password@) replaced. */
 export function shownProxy(url: string): string {
-  const parsed = new URL(url);
-  if (!parsed.username) return url;
   return url.replace(/\/\/[^@/]*@/, "//[credentials]@");
 }
 

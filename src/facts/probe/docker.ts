@@ -1,4 +1,5 @@
 import { parseDaemonJson } from "../../docker/daemon-json.js";
+import { shownProxy } from "../../proxy.js";
 import type { DaemonJsonFact, Facts } from "../facts.js";
 import type { Section } from "../sections.js";
 import { TIMED_OUT, timedOutMessage } from "./constants.js";
@@ -69,7 +70,7 @@ function parseDocker(
     docker.serverVersion = version;
     // dockerd masks credentials itself (xxxxx:xxxxx@); replaced the tool's way all the same.
     const proxy = httpsProxy || httpProxy;
-    if (proxy) docker.proxy = proxy.replace(/\/\/[^@/]*@/, "//[credentials]@");
+    if (proxy) docker.proxy = shownProxy(proxy);
     if (root) docker.rootDir = root;
     if (images !== undefined) docker.imageCount = Number(images) || 0;
     if (containers !== undefined) docker.containerCount = Number(containers) || 0;

@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import { APT_PROXY_FILE, DOCKERD_PROXY_DROPIN, DOCKERD_PROXY_ENV } from "../../proxy.js";
+import {
+  APT_PROXY_FILE,
+  DOCKERD_PROXY_DROPIN,
+  DOCKERD_PROXY_ENV,
+  shownProxy,
+} from "../../proxy.js";
 import { keyValues } from "../sections.js";
 import type { ProbeSectionDef } from "./definition.js";
 
@@ -88,15 +93,11 @@ rc 0
     return {
       proxyFiles: owned,
       dockerClientConfig: parseClientConfig(read.body("docker-config")),
-      ...(aptProxy ? { aptProxy: hideCredentials(aptProxy) } : {}),
+      ...(aptProxy ? { aptProxy: shownProxy(aptProxy) } : {}),
       endpointAnswers,
     };
   },
 };
-
-export function hideCredentials(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, "//[credentials]@");
-}
 
 function parseClientConfig(body: string): DockerClientConfigFact {
   const values = keyValues(body);
@@ -124,9 +125,7 @@ function parseClientConfig(body: string): DockerClientConfigFact {
       ...fact,
       ok: true,
       defaultProxiesSha256: sha256(JSON.stringify(chosen)),
-      ...(typeof url === "string"
-        ? { shownProxy: url.replace(/\/\/[^@/]*@/, "//[credentials]@") }
-        : {}),
+      ...(typeof url === "string" ? { shownProxy: shownProxy(url) } : {}),
     };
   } catch {
     return fact;
